@@ -1,0 +1,47 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "sladd",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "sladd", targets: ["sladd"]),
+        .library(name: "SladdCore", targets: ["SladdCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+    ],
+    targets: [
+        // PCRE2 (8-bit code units, with JIT) from the system: `apt-get install libpcre2-dev`.
+        .systemLibrary(
+            name: "CPCRE2",
+            pkgConfig: "libpcre2-8",
+            providers: [.apt(["libpcre2-dev"]), .brew(["pcre2"])]
+        ),
+        .target(
+            name: "SladdCore",
+            dependencies: [
+                "CPCRE2",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "sladd",
+            dependencies: [
+                "SladdCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "SladdCoreTests",
+            dependencies: ["SladdCore"]
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["sladd"]
+        ),
+    ]
+)

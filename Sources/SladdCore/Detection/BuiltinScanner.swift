@@ -1,0 +1,449 @@
+/// Finds the built-in identifiers in one pass over a region.
+///
+/// The pass stops only at digits and `@`; everything else is skipped 16 bytes at a time. At the start of
+/// each digit run the numeric detectors parse forward with a bounded look-ahead, and `@` starts the
+/// email detector, which never crosses another `@`. So every byte is looked at a bounded number of
+/// times: no input, however hostile, makes the scan quadratic.
+final class BuiltinScanner {
+    struct Configuration {
+        var fodselsnummer: Int?
+        var fhNumber: Int?
+        var bankAccount: Int?
+        var paymentCard: Int?
+        var phone: Int?
+        var iban: Int?
+        var email: Int?
+        var fodselsnummerOptions = NorwegianIdentityNumber.Options()
+
+        var scansDigits: Bool {
+            fodselsnummer != nil || fhNumber != nil || bankAccount != nil || paymentCard != nil
+                || phone != nil || iban != nil
+        }
+        var isEmpty: Bool { !scansDigits && email == nil }
+    }
+
+    let configuration: Configuration
+    /// Digit values (0–9) or uppercased IBAN characters of the candidate being validated.
+    private let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 64)
+    /// Where each digit group of a grouped card candidate ends, and how long it is.
+    private let groupEnds = UnsafeMutablePointer<Int>.allocate(capacity: 8)
+    private let groupLengths = UnsafeMutablePointer<Int>.allocate(capacity: 8)
+
+    init(configuration: Configuration) {
+        self.configuration = configuration
+    }
+
+    deinit {
+        scratch.deallocate()
+        groupEnds.deallocate()
+        groupLengths.deallocate()
+    }
+
+    func scan(_ region: ScanRegion, into matches: inout [Match], counters: inout Counters) {
+        guard !configuration.isEmpty else { return }
+        let scansDigits = configuration.scansDigits
+        let scansEmail = configuration.email != nil
+        var offset = region.lowerBound
+        while true {
+            offset = nextTrigger(in: region, from: offset)
+            guard offset < region.upperBound else { return }
+            let byte = region.base[offset]
+            if byte == ByteClass.at {
+                if scansEmail { detectEmail(at: offset, in: region, into: &matches, counters: &counters) }
+                offset += 1
+            } else if ByteClass.isDigit(region[offset - 1]) {
+                // Only when the region starts inside a digit run (a window of a long line).
+                offset = region.endOfDigits(from: offset)
+            } else {
+                let runEnd = region.endOfDigits(from: offset)
+                if scansDigits {
+                    detectNumeric(runStart: offset, runEnd: runEnd, in: region, into: &matches, counters: &counters)
+                }
+                offset = runEnd
+            }
+        }
+    }
+
+    /// The next digit or `@` at or after `offset`.
+    ///
+    /// Hot path: most log bytes are neither, so 16 bytes are classified at once with SIMD compares and
+    /// a block without a trigger costs a handful of instructions.
+    @inline(__always)
+    private func nextTrigger(in region: ScanRegion, from start: Int) -> Int {
+        var offset = start
+        let end = region.upperBound
+        let base = UnsafeRawPointer(region.base)
+        let zero = SIMD16<UInt8>(repeating: 0x30)
+        let ten = SIMD16<UInt8>(repeating: 10)
+        let at = SIMD16<UInt8>(repeating: ByteClass.at)
+        while offset &+ 16 <= end {
+            let block = base.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self)
+            let hits = ((block &- zero) .< ten) .| (block .== at)
+            if any(hits) {
+                for lane in 0..<16 where hits[lane] { return offset &+ lane }
+            }
+            offset &+= 16
+        }
+        while offset < end {
+            let byte = region.base[offset]
+            if ByteClass.isDigit(byte) || byte == ByteClass.at { return offset }
+            offset &+= 1
+        }
+        return end
+    }
+
+    // MARK: - Numbers
+
+    private func detectNumeric(runStart: Int, runEnd: Int, in region: ScanRegion,
+                               into matches: inout [Match], counters: inout Counters) {
+        let before = region[runStart - 1]
+        if ByteClass.isLetter(before) && !endsAnsiColorSequence(at: runStart - 1, in: region) {
+            // Digits glued to letters belong to a word or an id; only an IBAN starts like this.
+            if let rule = configuration.iban, ByteClass.isLetter(region[runStart - 2]),
+               !ByteClass.isAlphanumeric(region[runStart - 3]) {
+                detectIBAN(start: runStart - 2, rule: rule, in: region, into: &matches, counters: &counters)
+            }
+            return
+        }
+        // The digits after a decimal point or inside a version or an address are not an identifier.
+        let isFraction = before == ByteClass.dot && ByteClass.isDigit(region[runStart - 2])
+        let runLength = runEnd - runStart
+
+        if let rule = configuration.bankAccount, runLength == 4, !isFraction {
+            detectBankAccount(runStart: runStart, rule: rule, in: region, into: &matches, counters: &counters)
+        }
+        if isFraction { return }
+        if configuration.fodselsnummer != nil || configuration.fhNumber != nil {
+            detectIdentityNumber(runStart: runStart, runEnd: runEnd, in: region, into: &matches, counters: &counters)
+        }
+        if let rule = configuration.paymentCard {
+            detectCard(runStart: runStart, runEnd: runEnd, rule: rule, in: region, into: &matches, counters: &counters)
+        }
+        if let rule = configuration.phone {
+            detectPhone(runStart: runStart, runEnd: runEnd, rule: rule, in: region, into: &matches, counters: &counters)
+        }
+    }
+
+    /// Whether a number ends here: no letter or digit follows, nor a `.` with a digit after it.
+    @inline(__always)
+    private func isNumberEnd(_ offset: Int, in region: ScanRegion) -> Bool {
+        let byte = region[offset]
+        if ByteClass.isAlphanumeric(byte) { return false }
+        return !(byte == ByteClass.dot && ByteClass.isDigit(region[offset + 1]))
+    }
+
+    /// `ESC [ params m` (terminal colours) ends in a letter but separates words.
+    private func endsAnsiColorSequence(at offset: Int, in region: ScanRegion) -> Bool {
+        guard region[offset] == 0x6D else { return false }  // "m"
+        var cursor = offset - 1
+        var steps = 0
+        while steps < 16 {
+            let byte = region[cursor]
+            if byte == ByteClass.openBracket { return region[cursor - 1] == ByteClass.escape }
+            guard ByteClass.isDigit(byte) || byte == 0x3B else { return false }  // digits and ";"
+            cursor -= 1
+            steps += 1
+        }
+        return false
+    }
+
+    /// Copies the digits of `start..<end` (skipping separators) into `scratch`; returns how many.
+    @inline(__always)
+    private func gatherDigits(from start: Int, to end: Int, in region: ScanRegion) -> Int {
+        var count = 0
+        for offset in start..<end {
+            let byte = region.base[offset]
+            if ByteClass.isDigit(byte) {
+                scratch[count] = byte &- 0x30
+                count += 1
+            }
+        }
+        return count
+    }
+
+    /// `DDMMYYIIIKK`, `DDMMYY IIIKK` or `DDMMYY-IIIKK`.
+    private func detectIdentityNumber(runStart: Int, runEnd: Int, in region: ScanRegion,
+                                      into matches: inout [Match], counters: inout Counters) {
+        var end = -1
+        let runLength = runEnd - runStart
+        if runLength == 11 {
+            end = runEnd
+        } else if runLength == 6 {
+            let separator = region[runEnd]
+            if (separator == ByteClass.space || separator == ByteClass.dash) && ByteClass.isDigit(region[runEnd + 1]) {
+                let secondEnd = region.endOfDigits(from: runEnd + 1)
+                if secondEnd - runEnd - 1 == 5 { end = secondEnd }
+            }
+        }
+        guard end > 0, isNumberEnd(end, in: region) else { return }
+        _ = gatherDigits(from: runStart, to: end, in: region)
+        if let rule = configuration.fodselsnummer {
+            if NorwegianIdentityNumber.isValid(scratch, options: configuration.fodselsnummerOptions) {
+                matches.append(Match(start: runStart, end: end, rule: rule))
+                return
+            }
+            if scratch[0] < 8 { counters.rejected[rule] += 1 }
+        }
+        if let rule = configuration.fhNumber, scratch[0] >= 8 {
+            if NorwegianIdentityNumber.isValidFHNumber(scratch) {
+                matches.append(Match(start: runStart, end: end, rule: rule))
+            } else {
+                counters.rejected[rule] += 1
+            }
+        }
+    }
+
+    /// Kontonummer written `1234.56.78901` or `1234 56 78901`. A compact eleven-digit account number
+    /// looks like any other number, so it is left to key-aware rules.
+    private func detectBankAccount(runStart: Int, rule: Int, in region: ScanRegion,
+                                   into matches: inout [Match], counters: inout Counters) {
+        let separator = region[runStart + 4]
+        guard separator == ByteClass.dot || separator == ByteClass.space,
+              ByteClass.isDigit(region[runStart + 5]) else { return }
+        let secondEnd = region.endOfDigits(from: runStart + 5)
+        guard secondEnd == runStart + 7, region[secondEnd] == separator,
+              ByteClass.isDigit(region[secondEnd + 1]) else { return }
+        let thirdEnd = region.endOfDigits(from: secondEnd + 1)
+        guard thirdEnd == secondEnd + 6, isNumberEnd(thirdEnd, in: region) else { return }
+        _ = gatherDigits(from: runStart, to: thirdEnd, in: region)
+        if BankAccountNumber.isValid(scratch) {
+            matches.append(Match(start: runStart, end: thirdEnd, rule: rule))
+        } else {
+            counters.rejected[rule] += 1
+        }
+    }
+
+    /// 13–19 digits, plain or in groups of four (Amex 4-6-5, Diners 4-6-4) split by spaces or dashes.
+    private func detectCard(runStart: Int, runEnd: Int, rule: Int, in region: ScanRegion,
+                            into matches: inout [Match], counters: inout Counters) {
+        let runLength = runEnd - runStart
+        if (13...19).contains(runLength) {
+            guard isNumberEnd(runEnd, in: region) else { return }
+            let count = gatherDigits(from: runStart, to: runEnd, in: region)
+            if PaymentCardIssuer.isValidCardNumber(scratch, count: count) {
+                matches.append(Match(start: runStart, end: runEnd, rule: rule))
+            } else {
+                counters.rejected[rule] += 1
+            }
+            return
+        }
+        guard runLength == 4 else { return }
+        let separator = region[runEnd]
+        guard separator == ByteClass.space || separator == ByteClass.dash else { return }
+
+        // Collect up to 19 digits of groups joined by the same separator.
+        groupEnds[0] = runEnd
+        groupLengths[0] = 4
+        var groupCount = 1
+        var total = 4
+        var cursor = runEnd
+        while groupCount < 5 && region[cursor] == separator && ByteClass.isDigit(region[cursor + 1]) {
+            let end = region.endOfDigits(from: cursor + 1)
+            let length = end - cursor - 1
+            guard total + length <= 19 else { break }
+            total += length
+            groupEnds[groupCount] = end
+            groupLengths[groupCount] = length
+            groupCount += 1
+            cursor = end
+        }
+        guard groupCount >= 2 else { return }
+        let ends = groupEnds
+        let lengths = groupLengths
+
+        var sawCandidate = false
+        var used = groupCount
+        var digits = total
+        while used >= 2 {
+            let shapeFits: Bool
+            if (13...19).contains(digits) {
+                var allFours = lengths[used - 1] <= 4
+                for group in 0..<(used - 1) where lengths[group] != 4 { allFours = false }
+                let amexOrDiners = used == 3 && lengths[0] == 4 && lengths[1] == 6 && (lengths[2] == 5 || lengths[2] == 4)
+                shapeFits = allFours || amexOrDiners
+            } else {
+                shapeFits = false
+            }
+            if shapeFits && isNumberEnd(ends[used - 1], in: region) {
+                sawCandidate = true
+                let count = gatherDigits(from: runStart, to: ends[used - 1], in: region)
+                if PaymentCardIssuer.isValidCardNumber(scratch, count: count) {
+                    matches.append(Match(start: runStart, end: ends[used - 1], rule: rule))
+                    return
+                }
+            }
+            digits -= lengths[used - 1]
+            used -= 1
+        }
+        if sawCandidate { counters.rejected[rule] += 1 }
+    }
+
+    /// `+47` or `0047`, then eight digits in the usual groupings (`+47 912 34 567`, `+47 91 23 45 67`).
+    private func detectPhone(runStart: Int, runEnd: Int, rule: Int, in region: ScanRegion,
+                             into matches: inout [Match], counters: inout Counters) {
+        let base = region.base
+        let start: Int
+        let afterCountryCode: Int
+        if region[runStart - 1] == ByteClass.plus, runEnd - runStart >= 2,
+           base[runStart] == 0x34, base[runStart + 1] == 0x37,
+           !ByteClass.isAlphanumeric(region[runStart - 2]) {
+            start = runStart - 1
+            afterCountryCode = runStart + 2
+        } else if runEnd - runStart >= 4, base[runStart] == 0x30, base[runStart + 1] == 0x30,
+                  base[runStart + 2] == 0x34, base[runStart + 3] == 0x37 {
+            start = runStart
+            afterCountryCode = runStart + 4
+        } else {
+            return
+        }
+        var cursor = afterCountryCode
+        if cursor == runEnd {
+            let separator = region[cursor]
+            guard separator == ByteClass.space || separator == ByteClass.dash,
+                  ByteClass.isDigit(region[cursor + 1]) else { return }
+            cursor += 1
+        }
+        let firstDigit = region[cursor]
+        var count = 0
+        while count < 8 {
+            let byte = region[cursor]
+            if ByteClass.isDigit(byte) {
+                count += 1
+                cursor += 1
+            } else if byte == ByteClass.space && ByteClass.isDigit(region[cursor + 1]) {
+                cursor += 1
+            } else {
+                break
+            }
+        }
+        guard count == 8, isNumberEnd(cursor, in: region) else { return }
+        if firstDigit >= 0x32 {  // Norwegian numbers start with 2–9
+            matches.append(Match(start: start, end: cursor, rule: rule))
+        } else {
+            counters.rejected[rule] += 1
+        }
+    }
+
+    // MARK: - IBAN
+
+    /// Two letters and two check digits, then the country's BBAN: compact, or in groups of four split
+    /// by single spaces. It ends after exactly the country's length, so it never swallows the next word.
+    private func detectIBAN(start: Int, rule: Int, in region: ScanRegion,
+                            into matches: inout [Match], counters: inout Counters) {
+        let first = ByteClass.uppercased(region[start])
+        let second = ByteClass.uppercased(region[start + 1])
+        guard let length = IBAN.length(countryFirst: first, second: second) else { return }
+
+        var tokenEnd = start
+        while tokenEnd - start <= length && ByteClass.isAlphanumeric(region[tokenEnd]) { tokenEnd += 1 }
+        var end = -1
+        if tokenEnd - start == length {
+            end = tokenEnd
+        } else if tokenEnd - start == 4 {
+            var count = 4
+            var cursor = tokenEnd
+            while count < length && region[cursor] == ByteClass.space && ByteClass.isAlphanumeric(region[cursor + 1]) {
+                var groupEnd = cursor + 1
+                while groupEnd - cursor - 1 < 5 && ByteClass.isAlphanumeric(region[groupEnd]) { groupEnd += 1 }
+                let group = groupEnd - cursor - 1
+                guard group <= 4, count + group <= length, group == 4 || count + group == length else { break }
+                count += group
+                cursor = groupEnd
+            }
+            if count == length && !ByteClass.isAlphanumeric(region[cursor]) { end = cursor }
+        }
+        guard end > 0 else { return }
+        var count = 0
+        for offset in start..<end where region.base[offset] != ByteClass.space {
+            scratch[count] = ByteClass.uppercased(region.base[offset])
+            count += 1
+        }
+        if IBAN.isValid(scratch, count: count) {
+            matches.append(Match(start: start, end: end, rule: rule))
+        } else {
+            counters.rejected[rule] += 1
+        }
+    }
+
+    // MARK: - Email
+
+    private static let localPartBytes: [Bool] = (0..<256).map { byte in
+        let value = UInt8(byte)
+        return ByteClass.isAlphanumeric(value) || "._%+-".utf8.contains(value)
+    }
+
+    private static let domainBytes: [Bool] = (0..<256).map { byte in
+        let value = UInt8(byte)
+        return ByteClass.isAlphanumeric(value) || value == ByteClass.dash || value == ByteClass.dot
+    }
+
+    /// A practical RFC 5321 address around the `@` at `at`.
+    ///
+    /// The local part is read backwards and the domain forwards; neither can cross another `@`, which
+    /// keeps a line of `a@a@a@…` linear. The domain needs a dot and a top-level label of two or more
+    /// letters, so `Class@1b6d3586` and `user@host` are not addresses.
+    private func detectEmail(at: Int, in region: ScanRegion, into matches: inout [Match], counters: inout Counters) {
+        guard let rule = configuration.email else { return }
+        let base = region.base
+        var start = at
+        while start > region.lowerBound && Self.localPartBytes[Int(base[start - 1])] { start -= 1 }
+        if start == region.lowerBound && !region.startsAtLineStart { return }  // seen whole in the previous window
+        while start < at && base[start] == ByteClass.dot { start += 1 }
+        // Colour codes end in a letter: `ESC[0mola@…` starts after the `m`.
+        if region[start - 1] == ByteClass.openBracket && region[start - 2] == ByteClass.escape {
+            var cursor = start
+            while cursor < at && (ByteClass.isDigit(base[cursor]) || base[cursor] == 0x3B) { cursor += 1 }
+            if cursor < at && base[cursor] == 0x6D { start = cursor + 1 }
+        }
+        guard start < at else { return }
+
+        var domainEnd = at + 1
+        while domainEnd < region.upperBound && Self.domainBytes[Int(base[domainEnd])] { domainEnd += 1 }
+        if domainEnd == region.upperBound && !region.endsAtLineEnd { return }  // seen whole in the next window
+
+        // Walk the labels; the address ends after the last label that makes a valid top-level domain.
+        var labelStart = at + 1
+        var labelCount = 0
+        var bestEnd = -1
+        var cursor = at + 1
+        while cursor <= domainEnd {
+            if cursor == domainEnd || base[cursor] == ByteClass.dot {
+                guard isValidLabel(from: labelStart, to: cursor, in: base) else { break }
+                labelCount += 1
+                if labelCount == 1 && isRetinaSuffix(from: labelStart, to: cursor, in: base) { break }
+                if labelCount >= 2 && isTopLevelDomain(from: labelStart, to: cursor, in: base) { bestEnd = cursor }
+                labelStart = cursor + 1
+            }
+            cursor += 1
+        }
+        if bestEnd > 0 {
+            matches.append(Match(start: start, end: bestEnd, rule: rule))
+        } else {
+            counters.rejected[rule] += 1
+        }
+    }
+
+    private func isValidLabel(from start: Int, to end: Int, in base: UnsafePointer<UInt8>) -> Bool {
+        let length = end - start
+        guard length >= 1 && length <= 63 else { return false }
+        return base[start] != ByteClass.dash && base[end - 1] != ByteClass.dash
+    }
+
+    private func isTopLevelDomain(from start: Int, to end: Int, in base: UnsafePointer<UInt8>) -> Bool {
+        guard end - start >= 2 else { return false }
+        // Internationalised top-level domains are written `xn--…`.
+        if end - start > 4 && ByteClass.lowercased(base[start]) == 0x78 && ByteClass.lowercased(base[start + 1]) == 0x6E
+            && base[start + 2] == ByteClass.dash && base[start + 3] == ByteClass.dash {
+            return true
+        }
+        for offset in start..<end where !ByteClass.isLetter(base[offset]) { return false }
+        return true
+    }
+
+    /// `logo@2x.png`: image names of high-density assets, not addresses.
+    private func isRetinaSuffix(from start: Int, to end: Int, in base: UnsafePointer<UInt8>) -> Bool {
+        guard end - start >= 2, ByteClass.lowercased(base[end - 1]) == 0x78 else { return false }
+        for offset in start..<(end - 1) where !ByteClass.isDigit(base[offset]) { return false }
+        return true
+    }
+}

@@ -1,0 +1,32 @@
+/// One detection: the bytes `start..<end` of the buffer belong to the rule at `rule` in the rule set.
+struct Match: Equatable {
+    var start: Int
+    var end: Int
+    var rule: Int
+}
+
+extension Array where Element == Match {
+    /// Sorts by position and merges overlapping detections into one span.
+    ///
+    /// Leftmost wins, then longest, then the rule listed first. A detection that overlaps another is not
+    /// dropped but merged into its span, so no byte of either identifier is left unmasked.
+    mutating func resolveOverlaps() {
+        guard count > 1 else { return }
+        sort { lhs, rhs in
+            if lhs.start != rhs.start { return lhs.start < rhs.start }
+            if lhs.end != rhs.end { return lhs.end > rhs.end }
+            return lhs.rule < rhs.rule
+        }
+        var kept = 0
+        for index in 1..<count {
+            let next = self[index]
+            if next.start < self[kept].end {
+                if next.end > self[kept].end { self[kept].end = next.end }
+            } else {
+                kept += 1
+                self[kept] = next
+            }
+        }
+        removeSubrange((kept + 1)...)
+    }
+}

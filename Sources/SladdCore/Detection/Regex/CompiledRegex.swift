@@ -1,0 +1,128 @@
+import CPCRE2
+
+/// A PCRE2 pattern compiled once (with JIT where the platform has it) and matched on raw bytes.
+///
+/// Patterns run in 8-bit, non-UTF mode: they match bytes, so invalid UTF-8 in a log cannot make a match
+/// fail. Every match runs under a match limit, a depth limit and a bounded JIT stack, so a pattern that
+/// backtracks catastrophically ends with `.limitExceeded` instead of hanging the stream.
+final class CompiledRegex {
+    enum Outcome: Equatable {
+        case match(start: Int, end: Int)
+        case noMatch
+        case limitExceeded
+        case failure(code: Int32)
+    }
+
+    struct Limits: Equatable, Sendable {
+        var matchLimit: UInt32 = 10_000_000
+        var depthLimit: UInt32 = 10_000
+        var jitStackBytes: Int = 1 << 20
+    }
+
+    let pattern: String
+    let usesJIT: Bool
+    /// The capture group whose bytes are masked (0 is the whole match).
+    let group: Int
+    private let code: OpaquePointer
+    private let matchData: OpaquePointer
+    private let matchContext: OpaquePointer
+    private let jitStack: OpaquePointer?
+
+    /// Compiles `pattern`; `group` is a group number or name, nil for the whole match.
+    init(pattern: String, group: String?, limits: Limits = Limits()) throws(RegexCompileError) {
+        self.pattern = pattern
+        var errorCode: Int32 = 0
+        var errorOffset = 0
+        let bytes = Array(pattern.utf8)
+        guard let compiled = bytes.withUnsafeBufferPointer({ buffer in
+            pcre2_compile_8(buffer.baseAddress, buffer.count, 0, &errorCode, &errorOffset, nil)
+        }) else {
+            throw RegexCompileError(message: Self.message(for: errorCode), offset: errorOffset)
+        }
+        code = compiled
+
+        var resolvedGroup = 0
+        if let group {
+            var captureCount: UInt32 = 0
+            pcre2_pattern_info_8(compiled, UInt32(PCRE2_INFO_CAPTURECOUNT), &captureCount)
+            if let number = Int(group) {
+                resolvedGroup = number
+            } else {
+                let number = pcre2_substring_number_from_name_8(compiled, group)
+                guard number > 0 else {
+                    pcre2_code_free_8(compiled)
+                    throw RegexCompileError(message: "the pattern has no group named '\(group)'", offset: nil)
+                }
+                resolvedGroup = Int(number)
+            }
+            guard resolvedGroup >= 0 && resolvedGroup <= Int(captureCount) else {
+                pcre2_code_free_8(compiled)
+                throw RegexCompileError(
+                    message: "group \(resolvedGroup) does not exist (the pattern has \(captureCount) groups)",
+                    offset: nil)
+            }
+        }
+        self.group = resolvedGroup
+
+        usesJIT = pcre2_jit_compile_8(compiled, UInt32(PCRE2_JIT_COMPLETE)) == 0
+        matchData = pcre2_match_data_create_from_pattern_8(compiled, nil)
+        matchContext = pcre2_match_context_create_8(nil)
+        pcre2_set_match_limit_8(matchContext, limits.matchLimit)
+        pcre2_set_depth_limit_8(matchContext, limits.depthLimit)
+        pcre2_set_heap_limit_8(matchContext, 64 * 1024)  // KiB, for the interpreter's backtracking frames
+        if usesJIT {
+            jitStack = pcre2_jit_stack_create_8(32 * 1024, limits.jitStackBytes, nil)
+            pcre2_jit_stack_assign_8(matchContext, nil, UnsafeMutableRawPointer(jitStack))
+        } else {
+            jitStack = nil
+        }
+    }
+
+    deinit {
+        if let jitStack { pcre2_jit_stack_free_8(jitStack) }
+        pcre2_match_context_free_8(matchContext)
+        pcre2_match_data_free_8(matchData)
+        pcre2_code_free_8(code)
+    }
+
+    /// The next match at or after `startOffset` in `subject[0..<length]`, as offsets of `group`.
+    ///
+    /// `options` takes `PCRE2_NOTBOL`/`PCRE2_NOTEOL` when the subject is a window inside a longer line.
+    func nextMatch(in subject: UnsafePointer<UInt8>, length: Int, from startOffset: Int, options: UInt32) -> Outcome {
+        let result = usesJIT
+            ? pcre2_jit_match_8(code, subject, length, startOffset, options, matchData, matchContext)
+            : pcre2_match_8(code, subject, length, startOffset, options, matchData, matchContext)
+        if result > 0 {
+            let vector = pcre2_get_ovector_pointer_8(matchData)!
+            let wholeEnd = vector[1]
+            let start = vector[2 * group]
+            let end = vector[2 * group + 1]
+            // An unset group (-1 as PCRE2_SIZE) masks nothing; move on past the whole match.
+            if start > end || end > length { return .match(start: wholeEnd, end: wholeEnd) }
+            return .match(start: start, end: end)
+        }
+        switch result {
+        case PCRE2_ERROR_NOMATCH: return .noMatch
+        case PCRE2_ERROR_MATCHLIMIT, PCRE2_ERROR_DEPTHLIMIT, PCRE2_ERROR_HEAPLIMIT, PCRE2_ERROR_JIT_STACKLIMIT:
+            return .limitExceeded
+        default: return .failure(code: result)
+        }
+    }
+
+    /// Where the whole last match ended (the group may end earlier).
+    var lastMatchEnd: Int { pcre2_get_ovector_pointer_8(matchData)![1] }
+    var lastMatchStart: Int { pcre2_get_ovector_pointer_8(matchData)![0] }
+
+    static func message(for errorCode: Int32) -> String {
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let length = pcre2_get_error_message_8(errorCode, &buffer, buffer.count)
+        guard length > 0 else { return "PCRE2 error \(errorCode)" }
+        return String(decoding: buffer[0..<Int(length)], as: UTF8.self)
+    }
+}
+
+struct RegexCompileError: Error, Equatable {
+    let message: String
+    /// Byte offset in the pattern where PCRE2 stopped, when it says.
+    let offset: Int?
+}

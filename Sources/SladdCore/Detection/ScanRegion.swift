@@ -1,0 +1,37 @@
+/// A window of a buffer that a detector may read, with what lies beyond its edges.
+///
+/// Offsets are absolute (from `base`) so matches from every detector share one coordinate system.
+/// Reading outside `lowerBound..<upperBound` yields a sentinel: a newline where the region ends at a
+/// real line edge, and a letter where the line goes on beyond the window. A letter is never a boundary,
+/// so a candidate cut by a window edge is rejected here and found whole in the next, overlapping window.
+struct ScanRegion {
+    let base: UnsafePointer<UInt8>
+    let lowerBound: Int
+    let upperBound: Int
+    let startsAtLineStart: Bool
+    let endsAtLineEnd: Bool
+
+    init(base: UnsafePointer<UInt8>, lowerBound: Int, upperBound: Int,
+         startsAtLineStart: Bool = true, endsAtLineEnd: Bool = true) {
+        self.base = base
+        self.lowerBound = lowerBound
+        self.upperBound = upperBound
+        self.startsAtLineStart = startsAtLineStart
+        self.endsAtLineEnd = endsAtLineEnd
+    }
+
+    @inline(__always)
+    subscript(offset: Int) -> UInt8 {
+        if offset < lowerBound { return startsAtLineStart ? ByteClass.newline : 0x61 }
+        if offset >= upperBound { return endsAtLineEnd ? ByteClass.newline : 0x61 }
+        return base[offset]
+    }
+
+    /// The end of the run of ASCII digits that starts at `offset`.
+    @inline(__always)
+    func endOfDigits(from offset: Int) -> Int {
+        var end = offset
+        while end < upperBound && ByteClass.isDigit(base[end]) { end += 1 }
+        return end
+    }
+}

@@ -1,0 +1,70 @@
+/// International Bank Account Numbers (ISO 13616): country length and the mod-97 check.
+public enum IBAN {
+    /// Total IBAN length per country, from the SWIFT IBAN registry.
+    static let lengthByCountry: [UInt16: Int] = {
+        let table: [(String, Int)] = [
+            ("AD", 24), ("AE", 23), ("AL", 28), ("AT", 20), ("AZ", 28), ("BA", 20), ("BE", 16), ("BG", 22),
+            ("BH", 22), ("BI", 27), ("BR", 29), ("BY", 28), ("CH", 21), ("CR", 22), ("CY", 28), ("CZ", 24),
+            ("DE", 22), ("DJ", 27), ("DK", 18), ("DO", 28), ("EE", 20), ("EG", 29), ("ES", 24), ("FI", 18),
+            ("FK", 18), ("FO", 18), ("FR", 27), ("GB", 22), ("GE", 22), ("GI", 23), ("GL", 18), ("GR", 27),
+            ("GT", 28), ("HN", 28), ("HR", 21), ("HU", 28), ("IE", 22), ("IL", 23), ("IQ", 23), ("IS", 26),
+            ("IT", 27), ("JO", 30), ("KW", 30), ("KZ", 20), ("LB", 28), ("LC", 32), ("LI", 21), ("LT", 20),
+            ("LU", 20), ("LV", 21), ("LY", 25), ("MC", 27), ("MD", 24), ("ME", 22), ("MK", 19), ("MN", 20),
+            ("MR", 27), ("MT", 31), ("MU", 30), ("NI", 28), ("NL", 18), ("NO", 15), ("OM", 23), ("PK", 24),
+            ("PL", 28), ("PS", 29), ("PT", 25), ("QA", 29), ("RO", 24), ("RS", 22), ("RU", 33), ("SA", 24),
+            ("SC", 31), ("SD", 18), ("SE", 24), ("SI", 19), ("SK", 24), ("SM", 27), ("SO", 23), ("ST", 25),
+            ("SV", 28), ("TL", 23), ("TN", 24), ("TR", 26), ("UA", 29), ("VA", 22), ("VG", 24), ("XK", 20),
+            ("YE", 30),
+        ]
+        var lengths: [UInt16: Int] = [:]
+        for (country, length) in table {
+            let bytes = Array(country.utf8)
+            lengths[UInt16(bytes[0]) << 8 | UInt16(bytes[1])] = length
+        }
+        return lengths
+    }()
+
+    /// The IBAN length of a country given as two uppercase ASCII letters, or nil when it has none.
+    public static func length(countryFirst first: UInt8, second: UInt8) -> Int? {
+        lengthByCountry[UInt16(first) << 8 | UInt16(second)]
+    }
+
+    /// Validates `count` uppercase ASCII letters and digits (no spaces) as an IBAN.
+    public static func isValid(_ characters: UnsafePointer<UInt8>, count: Int) -> Bool {
+        guard count >= 5, let expected = length(countryFirst: characters[0], second: characters[1]),
+              expected == count,
+              isDigit(characters[2]), isDigit(characters[3])
+        else { return false }
+        // Move the country and check digits to the end; letters count as 10...35. Computed piecewise.
+        var remainder = 0
+        for offset in 0..<count {
+            let byte = characters[(offset + 4) % count]
+            if isDigit(byte) {
+                remainder = (remainder * 10 + Int(byte - 0x30)) % 97
+            } else if byte >= 0x41 && byte <= 0x5A {
+                remainder = (remainder * 100 + Int(byte - 0x41 + 10)) % 97
+            } else {
+                return false
+            }
+        }
+        guard remainder == 1 else { return false }
+        // A Norwegian BBAN is a kontonummer with its own mod-11 check.
+        if characters[0] == 0x4E && characters[1] == 0x4F {
+            var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            return withUnsafeMutableBytes(of: &digits) { raw in
+                let buffer = raw.bindMemory(to: UInt8.self)
+                for index in 0..<11 {
+                    let byte = characters[4 + index]
+                    guard isDigit(byte) else { return false }
+                    buffer[index] = byte - 0x30
+                }
+                return BankAccountNumber.isValid(buffer.baseAddress!)
+            }
+        }
+        return true
+    }
+
+    @inline(__always)
+    private static func isDigit(_ byte: UInt8) -> Bool { byte &- 0x30 < 10 }
+}

@@ -1,0 +1,119 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where a filter reads bytes from.
+public protocol ByteSource {
+    /// Reads up to `buffer.count` bytes; 0 means the end of the input.
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(StreamError) -> Int
+    /// Whether a read would return at once. When it would block, the filter flushes what it has,
+    /// so a sidecar passes each line on promptly while a batch run still writes large blocks.
+    func hasDataReady() -> Bool
+}
+
+/// Where a filter writes bytes to.
+public protocol ByteSink {
+    mutating func write(_ bytes: UnsafeRawBufferPointer) throws(StreamError)
+}
+
+public enum StreamError: Error, Equatable, CustomStringConvertible {
+    case read(errno: Int32)
+    case write(errno: Int32)
+    /// The reader of our output went away (EPIPE): stop quietly, as `head` expects.
+    case downstreamClosed
+
+    public var description: String {
+        switch self {
+        case .read(let code): "cannot read the input: \(String(cString: strerror(code)))"
+        case .write(let code): "cannot write the output: \(String(cString: strerror(code)))"
+        case .downstreamClosed: "the output was closed by its reader"
+        }
+    }
+}
+
+/// `read(2)` on a descriptor, retrying interrupted calls in one place.
+public struct FileDescriptorSource: ByteSource {
+    public let descriptor: Int32
+
+    public init(descriptor: Int32) { self.descriptor = descriptor }
+
+    public mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(StreamError) -> Int {
+        while true {
+            let count = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
+            if count >= 0 { return count }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN:
+                var request = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+                _ = poll(&request, 1, -1)
+            default: throw .read(errno: errno)
+            }
+        }
+    }
+
+    public func hasDataReady() -> Bool {
+        var request = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        return poll(&request, 1, 0) > 0
+    }
+}
+
+/// `write(2)` on a descriptor: whole buffers, retrying short and interrupted writes.
+public struct FileDescriptorSink: ByteSink {
+    public let descriptor: Int32
+
+    public init(descriptor: Int32) { self.descriptor = descriptor }
+
+    public mutating func write(_ bytes: UnsafeRawBufferPointer) throws(StreamError) {
+        var offset = 0
+        while offset < bytes.count {
+            let count = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if count >= 0 {
+                offset += count
+                continue
+            }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN:
+                var request = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
+                _ = poll(&request, 1, -1)
+            case EPIPE: throw .downstreamClosed
+            default: throw .write(errno: errno)
+            }
+        }
+    }
+}
+
+/// An in-memory source, for tests and for masking a value from Swift code.
+public struct BytesSource: ByteSource {
+    private let bytes: [UInt8]
+    private var offset = 0
+    /// Largest read, so tests can make lines straddle reads.
+    private let chunkSize: Int
+
+    public init(_ bytes: [UInt8], chunkSize: Int = .max) {
+        self.bytes = bytes
+        self.chunkSize = max(1, chunkSize)
+    }
+
+    public mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(StreamError) -> Int {
+        let count = min(buffer.count, bytes.count - offset, chunkSize)
+        guard count > 0 else { return 0 }
+        bytes.withUnsafeBytes { source in
+            buffer.baseAddress!.copyMemory(from: source.baseAddress! + offset, byteCount: count)
+        }
+        offset += count
+        return count
+    }
+
+    public func hasDataReady() -> Bool { true }
+}
+
+public struct BytesSink: ByteSink {
+    public private(set) var bytes: [UInt8] = []
+    public init() {}
+    public mutating func write(_ chunk: UnsafeRawBufferPointer) throws(StreamError) {
+        bytes.append(contentsOf: chunk)
+    }
+}

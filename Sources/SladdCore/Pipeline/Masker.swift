@@ -1,0 +1,221 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Finds and masks every enabled rule in a region of a buffer: the detect and mask stages of one worker.
+///
+/// Not thread-safe: PCRE2 match data and scratch space are reused from call to call. Give each thread
+/// its own `Masker`.
+public final class Masker {
+    public let ruleSet: RuleSet
+    private let builtins: BuiltinScanner
+    private let regexRules: [RegexRule]
+    private let actions: [CompiledAction]
+    private let replacer: Replacer
+    private var matches: [Match] = []
+
+    struct RegexRule {
+        let ruleIndex: Int
+        let regex: CompiledRegex
+        let prefilter: [LiteralFinder]
+    }
+
+    /// Marks a line withheld because a regex hit its limit: written instead of the line, never its content.
+    static let withheldRule = -1
+
+    public init(ruleSet: RuleSet) throws(ConfigurationError) {
+        try ruleSet.validate()
+        self.ruleSet = ruleSet
+        var configuration = BuiltinScanner.Configuration()
+        var regexRules: [RegexRule] = []
+        for (index, rule) in ruleSet.rules.enumerated() where rule.enabled {
+            switch rule.detector {
+            case .builtin(let detector):
+                switch detector {
+                case .fodselsnummer:
+                    configuration.fodselsnummer = index
+                    configuration.fodselsnummerOptions.acceptControlsFrom2032 = rule.options.acceptControlsFrom2032
+                case .fhNumber: configuration.fhNumber = index
+                case .bankAccount: configuration.bankAccount = index
+                case .paymentCard: configuration.paymentCard = index
+                case .phone: configuration.phone = index
+                case .iban: configuration.iban = index
+                case .email: configuration.email = index
+                }
+            case .regex(let spec):
+                guard let regex = try RuleSet.compile(rule) else { continue }
+                regexRules.append(RegexRule(ruleIndex: index, regex: regex, prefilter: spec.prefilter.map(LiteralFinder.init)))
+            }
+        }
+        builtins = BuiltinScanner(configuration: configuration)
+        self.regexRules = regexRules
+        actions = ruleSet.rules.map(CompiledAction.init)
+        replacer = Replacer(pseudonymKey: ruleSet.pseudonymKey)
+        matches.reserveCapacity(64)
+    }
+
+    /// A stretch of the input to mask.
+    struct Window {
+        let base: UnsafePointer<UInt8>
+        /// Start of the look-behind: bytes already written, read only so boundaries are judged right.
+        let context: Int
+        /// First byte to write.
+        let start: Int
+        /// One past the last byte available.
+        let end: Int
+        /// Whether `context` is the start of a line.
+        let contextAtLineStart: Bool
+        /// Whether `end` is a line end (after a newline, or the end of the input).
+        let endAtLineEnd: Bool
+        /// For a window inside a long line: write at least up to here, and further only to finish a match.
+        let emitLimit: Int
+    }
+
+    struct Outcome {
+        /// Bytes up to here are written.
+        var emittedThrough: Int
+        /// A line still open at the window end was withheld: drop the rest of it.
+        var withholdsOpenLine = false
+        /// The last line written (open, for a window) had something masked.
+        var lastLineMasked = false
+    }
+
+    /// Masks `window`, appends the result to `output`, and counts what it found.
+    func mask(_ window: Window, into output: OutputBuffer, counters: inout Counters, openLineMasked: Bool) -> Outcome {
+        matches.removeAll(keepingCapacity: true)
+        let region = ScanRegion(base: window.base, lowerBound: window.context, upperBound: window.end,
+                                startsAtLineStart: window.contextAtLineStart, endsAtLineEnd: window.endAtLineEnd)
+        builtins.scan(region, into: &matches, counters: &counters)
+        for rule in regexRules { runRegex(rule, in: window, counters: &counters) }
+
+        // Drop what lies in the look-behind, and what is already masked.
+        var kept = 0
+        for match in matches where match.start >= window.start && match.end > match.start {
+            if match.rule != Self.withheldRule {
+                let value = UnsafeBufferPointer(start: window.base + match.start, count: match.end - match.start)
+                if replacer.isAlreadyMasked(value, action: actions[match.rule]) { continue }
+            }
+            matches[kept] = match
+            kept += 1
+        }
+        matches.removeSubrange(kept...)
+
+        // Decide how far this call writes; a match that crosses the limit is finished, later ones wait.
+        var emitEnd = window.endAtLineEnd ? window.end : window.emitLimit
+        for match in matches where match.start < emitEnd && match.end > emitEnd { emitEnd = match.end }
+        matches.removeAll { $0.start >= emitEnd }
+        for match in matches where match.rule != Self.withheldRule { counters.matches[match.rule] += 1 }
+        matches.resolveOverlaps()
+
+        var outcome = Outcome(emittedThrough: emitEnd)
+        var cursor = window.start
+        var lineMasked = openLineMasked
+        for match in matches {
+            if Self.firstNewline(in: window.base, from: cursor, to: match.start) != nil { lineMasked = false }
+            if !lineMasked {
+                counters.linesMasked += 1
+                lineMasked = true
+            }
+            output.append(window.base + cursor, count: match.start - cursor)
+            if match.rule == Self.withheldRule {
+                output.append(Self.withheldMarker)
+                if match.end == window.end && !window.endAtLineEnd { outcome.withholdsOpenLine = true }
+            } else {
+                replacer.write(UnsafeBufferPointer(start: window.base + match.start, count: match.end - match.start),
+                               action: actions[match.rule], to: output)
+            }
+            cursor = match.end
+        }
+        output.append(window.base + cursor, count: emitEnd - cursor)
+        if Self.firstNewline(in: window.base, from: cursor, to: emitEnd) != nil { lineMasked = false }
+        outcome.lastLineMasked = lineMasked
+        return outcome
+    }
+
+    static let withheldMarker: [UInt8] = Array("[sladd: line withheld, a rule hit its regex limit]".utf8)
+
+    /// Runs one regex rule on the lines of the window that contain a prefilter literal (or on all lines).
+    private func runRegex(_ rule: RegexRule, in window: Window, counters: inout Counters) {
+        let base = window.base
+        if rule.prefilter.isEmpty {
+            var lineStart = window.context
+            while lineStart < window.end {
+                let lineEnd = Self.firstNewline(in: base, from: lineStart, to: window.end) ?? window.end
+                matchLine(rule, lineStart: lineStart, lineEnd: lineEnd, in: window, counters: &counters)
+                lineStart = lineEnd + 1
+            }
+            return
+        }
+        // Search the whole window for each literal, then only the lines around hits; a window of
+        // thousands of clean lines costs one fast pass per literal.
+        var searchFrom = window.context
+        while searchFrom < window.end {
+            var hit = Int.max
+            for finder in rule.prefilter {
+                if let offset = finder.firstOccurrence(in: base, from: searchFrom, to: min(window.end, hit == Int.max ? window.end : hit + finder.literal.count)) {
+                    hit = min(hit, offset)
+                }
+            }
+            guard hit != Int.max else { return }
+            let lineStart = Self.lastNewline(in: base, from: window.context, to: hit).map { $0 + 1 } ?? window.context
+            let lineEnd = Self.firstNewline(in: base, from: hit, to: window.end) ?? window.end
+            matchLine(rule, lineStart: lineStart, lineEnd: lineEnd, in: window, counters: &counters)
+            searchFrom = lineEnd + 1
+        }
+    }
+
+    private func matchLine(_ rule: RegexRule, lineStart: Int, lineEnd: Int, in window: Window, counters: inout Counters) {
+        guard lineEnd > window.start else { return }
+        var options: UInt32 = 0
+        if lineStart == window.context && !window.contextAtLineStart { options |= 0x00000001 }  // PCRE2_NOTBOL
+        if lineEnd == window.end && !window.endAtLineEnd { options |= 0x00000002 }  // PCRE2_NOTEOL
+        let subject = window.base + lineStart
+        let length = lineEnd - lineStart
+        var offset = max(window.start, lineStart) - lineStart
+        while offset <= length {
+            switch rule.regex.nextMatch(in: subject, length: length, from: offset, options: options) {
+            case .match(let start, let end):
+                if end > start { matches.append(Match(start: lineStart + start, end: lineStart + end, rule: rule.ruleIndex)) }
+                let wholeEnd = rule.regex.lastMatchEnd
+                offset = wholeEnd > rule.regex.lastMatchStart ? wholeEnd : wholeEnd + 1
+            case .noMatch:
+                return
+            case .limitExceeded:
+                withholdLine(lineStart: lineStart, lineEnd: lineEnd, in: window)
+                counters.errors[.regexLimit, default: 0] += 1
+                return
+            case .failure:
+                withholdLine(lineStart: lineStart, lineEnd: lineEnd, in: window)
+                counters.errors[.regexFailure, default: 0] += 1
+                return
+            }
+        }
+    }
+
+    /// Fail closed: the line's content (not its line ending) is replaced by a marker.
+    private func withholdLine(lineStart: Int, lineEnd: Int, in window: Window) {
+        var contentEnd = lineEnd
+        if contentEnd > lineStart && window.base[contentEnd - 1] == 0x0D { contentEnd -= 1 }
+        matches.append(Match(start: max(lineStart, window.start), end: contentEnd, rule: Self.withheldRule))
+    }
+
+    @inline(__always)
+    static func firstNewline(in base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Int? {
+        guard end > start, let found = memchr(base + start, 0x0A, end - start) else { return nil }
+        return UnsafeRawPointer(found) - UnsafeRawPointer(base)
+    }
+
+    /// The last newline in `start..<end`. A plain backward loop: callers search from a line's end
+    /// towards its start, so the distance is one line (memrchr is a GNU extension Swift does not see).
+    @inline(__always)
+    static func lastNewline(in base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Int? {
+        var offset = end - 1
+        while offset >= start {
+            if base[offset] == 0x0A { return offset }
+            offset -= 1
+        }
+        return nil
+    }
+}

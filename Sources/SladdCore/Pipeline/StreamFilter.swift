@@ -1,0 +1,160 @@
+/// The whole stream: read → frame → detect → mask → write, with bounded memory.
+///
+/// Every line read is a line written, in order; line endings (`\n`, `\r\n`, none at the end) and bytes
+/// that are no identifier pass through unchanged. A line longer than `maxLineBytes` is not held whole:
+/// it is masked in windows that overlap by `windowOverlap` bytes, so an identifier cut by a window edge
+/// is found whole in the next window.
+public final class StreamFilter {
+    public struct Configuration: Sendable {
+        /// Lines longer than this are masked in windows instead of being held whole.
+        public var maxLineBytes = 1 << 20
+        public var readSize = 256 << 10
+        /// Output is written once it holds this much, and whenever the input has nothing ready.
+        public var flushThreshold = 256 << 10
+        /// Longer than any identifier a built-in detector finds; regex matches longer than this may be
+        /// cut at a window edge of an oversize line.
+        public var windowOverlap = 16 << 10
+        /// Bytes before a window kept to judge boundaries (`\b`, look-behind, "no digit before").
+        public var lookBehind = 256
+
+        public init() {}
+    }
+
+    public let configuration: Configuration
+    public private(set) var counters: Counters
+    private let masker: Masker
+    private let output: OutputBuffer
+
+    public init(ruleSet: RuleSet, configuration: Configuration = Configuration()) throws(ConfigurationError) {
+        guard configuration.maxLineBytes >= 4096 else {
+            throw ConfigurationError("the line limit must be at least 4096 bytes")
+        }
+        var configuration = configuration
+        configuration.windowOverlap = min(configuration.windowOverlap, configuration.maxLineBytes / 4)
+        self.configuration = configuration
+        masker = try Masker(ruleSet: ruleSet)
+        counters = Counters(ruleCount: ruleSet.rules.count)
+        output = OutputBuffer(capacity: configuration.flushThreshold + (64 << 10))
+    }
+
+    /// Masks an in-memory buffer; the same framing and windows as a stream.
+    public func mask(_ bytes: [UInt8]) -> [UInt8] {
+        var source = BytesSource(bytes)
+        var sink = BytesSink()
+        do { try run(from: &source, to: &sink) } catch { preconditionFailure("in-memory I/O cannot fail: \(error)") }
+        return sink.bytes
+    }
+
+    /// Runs until the source ends. Output is flushed before returning, also when a write fails.
+    public func run<Source: ByteSource, Sink: ByteSink>(from source: inout Source, to sink: inout Sink) throws(StreamError) {
+        let capacity = configuration.maxLineBytes + configuration.lookBehind + configuration.readSize
+        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        defer { buffer.deallocate() }
+
+        var context = 0        // look-behind start: already written, kept for boundary checks
+        var start = 0          // first byte not yet written
+        var end = 0            // end of bytes read
+        var atLineStart = true // `start` is the start of a line
+        var openLineMasked = false
+        var dropRestOfLine = false
+
+        func emit(_ window: Masker.Window) -> Masker.Outcome {
+            let outcome = masker.mask(window, into: output, counters: &counters, openLineMasked: openLineMasked)
+            counters.lines += Self.countNewlines(in: buffer, from: window.start, to: outcome.emittedThrough)
+            return outcome
+        }
+
+        while true {
+            if capacity - end < configuration.readSize {
+                // Keep the look-behind and the open line; move them to the front.
+                let keep = end - context
+                buffer.update(from: buffer + context, count: keep)
+                start -= context
+                end = keep
+                context = 0
+            }
+            let count = try source.read(into: UnsafeMutableRawBufferPointer(start: buffer + end, count: capacity - end))
+            if count == 0 { break }
+            end += count
+            counters.bytesIn += count
+
+            if dropRestOfLine {
+                // The rest of a withheld line: skip it up to its newline.
+                let newline = Masker.firstNewline(in: buffer, from: start, to: end)
+                start = newline ?? end
+                context = start
+                if newline == nil { continue }
+                dropRestOfLine = false
+            }
+
+            if let newline = Masker.lastNewline(in: buffer, from: start, to: end) {
+                let chunkEnd = newline + 1
+                _ = emit(Masker.Window(base: buffer, context: context, start: start, end: chunkEnd,
+                                       contextAtLineStart: atLineStart || context == start && atLineStart,
+                                       endAtLineEnd: true, emitLimit: chunkEnd))
+                start = chunkEnd
+                context = chunkEnd
+                atLineStart = true
+                openLineMasked = false
+            }
+
+            while end - start >= configuration.maxLineBytes {
+                if atLineStart && context == start { counters.oversizeLines += 1 }
+                let outcome = emit(Masker.Window(base: buffer, context: context, start: start, end: end,
+                                                 contextAtLineStart: context == start && atLineStart,
+                                                 endAtLineEnd: false, emitLimit: end - configuration.windowOverlap))
+                start = outcome.emittedThrough
+                context = max(context, start - configuration.lookBehind)
+                atLineStart = false
+                openLineMasked = outcome.lastLineMasked
+                if outcome.withholdsOpenLine {
+                    dropRestOfLine = true
+                    start = end
+                    context = end
+                    break
+                }
+            }
+
+            if output.count >= configuration.flushThreshold || (output.count > 0 && !source.hasDataReady()) {
+                try flush(to: &sink)
+            }
+        }
+
+        if end > start {
+            _ = emit(Masker.Window(base: buffer, context: context, start: start, end: end,
+                                   contextAtLineStart: context == start && atLineStart, endAtLineEnd: true, emitLimit: end))
+            if buffer[end - 1] != 0x0A { counters.lines += 1 }
+        } else if !atLineStart && !dropRestOfLine {
+            counters.lines += 1  // an oversize last line without a newline, already written
+        }
+        try flush(to: &sink)
+    }
+
+    private func flush<Sink: ByteSink>(to sink: inout Sink) throws(StreamError) {
+        guard output.count > 0 else { return }
+        let bytes = UnsafeRawBufferPointer(output.bytes)
+        counters.bytesOut += bytes.count
+        defer { output.removeAll() }
+        try sink.write(bytes)
+    }
+
+    /// Newlines in `start..<end`, 16 bytes at a time.
+    static func countNewlines(in base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Int {
+        var count = 0
+        var offset = start
+        let newline = SIMD16<UInt8>(repeating: 0x0A)
+        let one = SIMD16<UInt8>(repeating: 1)
+        let zero = SIMD16<UInt8>(repeating: 0)
+        let raw = UnsafeRawPointer(base)
+        while offset &+ 16 <= end {
+            let block = raw.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self)
+            count &+= Int(one.replacing(with: zero, where: block .!= newline).wrappedSum())
+            offset &+= 16
+        }
+        while offset < end {
+            if base[offset] == 0x0A { count &+= 1 }
+            offset &+= 1
+        }
+        return count
+    }
+}

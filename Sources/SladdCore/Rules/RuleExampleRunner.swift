@@ -1,0 +1,82 @@
+/// Runs the examples of each rule against that rule alone: the contract a pack states about itself.
+public enum RuleExampleRunner {
+    public struct Failure: Sendable, CustomStringConvertible {
+        public let ruleID: String
+        public let source: SourceLocation
+        public let problem: String
+
+        public var description: String { "\(source): rule \(ruleID): \(problem)" }
+    }
+
+    public struct Report: Sendable {
+        public var examplesRun = 0
+        public var rulesChecked = 0
+        public var failures: [Failure] = []
+    }
+
+    /// A fixed key so pseudonym examples can be checked; it never masks real data.
+    static let exampleKey = Array("sladd example key, not a secret".utf8)
+
+    public static func run(_ rules: [Rule]) throws(ConfigurationError) -> Report {
+        var report = Report()
+        for var rule in rules {
+            rule.enabled = true
+            let pack = RulePack(rules: [rule])
+            let ruleSet = try RuleSet(packs: [pack], pseudonymKey: exampleKey)
+            var configuration = StreamFilter.Configuration()
+            configuration.maxLineBytes = 64 << 10
+            configuration.readSize = 16 << 10
+            report.rulesChecked += 1
+
+            func mask(_ text: String) throws(ConfigurationError) -> (String, Int) {
+                let filter = try StreamFilter(ruleSet: ruleSet, configuration: configuration)
+                let output = filter.mask(Array(text.utf8))
+                return (String(decoding: output, as: UTF8.self), filter.counters.matches[0])
+            }
+
+            for example in rule.examples.match {
+                report.examplesRun += 1
+                let (once, found) = try mask(example.input)
+                let (twice, _) = try mask(once)
+                if found == 0 || once == example.input {
+                    report.failures.append(Failure(ruleID: rule.id, source: example.source,
+                                                   problem: "should match but found nothing in \(quoted(example.input))"))
+                } else if twice != once {
+                    report.failures.append(Failure(ruleID: rule.id, source: example.source,
+                                                   problem: "masking again changed \(quoted(once)) to \(quoted(twice))"))
+                }
+            }
+            for example in rule.examples.noMatch {
+                report.examplesRun += 1
+                let (output, _) = try mask(example.input)
+                if output != example.input {
+                    report.failures.append(Failure(ruleID: rule.id, source: example.source,
+                                                   problem: "should not match but turned \(quoted(example.input)) into \(quoted(output))"))
+                }
+            }
+            for example in rule.examples.exact {
+                report.examplesRun += 1
+                let (output, _) = try mask(example.input)
+                if output != example.output {
+                    report.failures.append(Failure(ruleID: rule.id, source: example.source,
+                                                   problem: "expected \(quoted(example.output ?? "")) but got \(quoted(output))"))
+                }
+            }
+        }
+        return report
+    }
+
+    private static func quoted(_ text: String) -> String {
+        "\"" + text.unicodeScalars.map { $0.value < 0x20 ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined() + "\""
+    }
+}
+
+extension RulePack {
+    /// A pack made in code, e.g. one rule on its own.
+    public init(name: String = "inline", description: String = "", rules: [Rule], file: String = "<inline>") {
+        self.name = name
+        self.description = description
+        self.rules = rules
+        self.file = file
+    }
+}

@@ -1,0 +1,129 @@
+import ArgumentParser
+import Foundation
+import SladdCore
+
+@main
+struct Sladd: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "sladd",
+        abstract: "Mask personal data and secrets in a log stream: stdin to stdout, line for line.",
+        discussion: """
+            sladd reads log lines on standard input and writes them to standard output with Norwegian \
+            fødselsnummer (also D-, H- and synthetic numbers), emails, +47 phone numbers, payment cards, \
+            IBANs, Norwegian account numbers and secrets (JWTs, bearer tokens, cloud keys, passwords) \
+            replaced. Checksums decide: an 11-digit order id that fails mod-11 is left alone. Every other \
+            byte comes out unchanged.
+
+            Examples:
+              app 2>&1 | sladd | shipper
+              sladd --summary text < app.log > app.masked.log
+              sladd --action no.fnr=hash --hmac-key-file key < app.log
+              sladd patterns list
+              sladd patterns test my-rules.yaml
+
+            Exit status: 0 success (also when the reader of the output goes away), 1 input or output \
+            failure, 2 usage or configuration error.
+            """,
+        version: version,
+        subcommands: [PatternsCommand.self]
+    )
+
+    @OptionGroup(title: "Rules")
+    var rules: RuleOptions
+
+    @Option(help: ArgumentHelp("Print counters to stderr at exit: text, json or none.",
+                               discussion: "Example: --summary json 2> counts.json", valueName: "format"))
+    var summary: SummaryFormat = .none
+
+    @Option(help: ArgumentHelp("Lines longer than this are masked in overlapping windows, never held whole (K and M suffixes).",
+                               discussion: "Example: --max-line-bytes 4M", valueName: "bytes"))
+    var maxLineBytes: ByteCount = ByteCount(1 << 20)
+
+    mutating func run() throws {
+        let ruleSet = try rules.ruleSet()
+        var configuration = StreamFilter.Configuration()
+        configuration.maxLineBytes = maxLineBytes.value
+        let filter = try StreamFilter(ruleSet: ruleSet, configuration: configuration)
+
+        // A closed downstream must surface as EPIPE, not kill us before the summary.
+        signal(SIGPIPE, SIG_IGN)
+        var source = FileDescriptorSource(descriptor: STDIN_FILENO)
+        var sink = FileDescriptorSink(descriptor: STDOUT_FILENO)
+        var failure: StreamError?
+        do {
+            try filter.run(from: &source, to: &sink)
+        } catch {
+            failure = error
+        }
+        var counters = filter.counters
+        switch failure {
+        case .read?: counters.errors[.input, default: 0] += 1
+        case .write?: counters.errors[.output, default: 0] += 1
+        default: break
+        }
+        if let text = summary.render(counters, rules: ruleSet.rules) {
+            FileHandle.standardError.write(Data(text.utf8))
+        }
+        switch failure {
+        case nil, .downstreamClosed?: return
+        case let error?: throw ExitWith(code: 1, message: error.description)
+        }
+    }
+
+    /// Maps errors to the documented exit statuses: 2 for usage and configuration, 1 for I/O.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as ConfigurationError {
+            fail("\(error)", code: 2)
+        } catch let error as ExitWith {
+            fail(error.message, code: error.code)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            if let exit = error as? ExitCode {
+                Foundation.exit(exit.rawValue)
+            }
+            fail(fullMessage(for: error) + "\nSee 'sladd --help'.", code: 2)
+        }
+    }
+
+    static func fail(_ message: String, code: Int32) -> Never {
+        FileHandle.standardError.write(Data("sladd: error: \(message)\n".utf8))
+        Foundation.exit(code)
+    }
+}
+
+/// An error that ends the process with a given status.
+struct ExitWith: Error {
+    let code: Int32
+    let message: String
+}
+
+/// A byte count with an optional K or M suffix.
+struct ByteCount: ExpressibleByArgument {
+    let value: Int
+
+    init(_ value: Int) { self.value = value }
+
+    init?(argument: String) {
+        var text = argument.uppercased()
+        var multiplier = 1
+        if text.hasSuffix("K") || text.hasSuffix("KB") || text.hasSuffix("KIB") {
+            multiplier = 1 << 10
+        } else if text.hasSuffix("M") || text.hasSuffix("MB") || text.hasSuffix("MIB") {
+            multiplier = 1 << 20
+        }
+        while let last = text.last, last.isLetter { text.removeLast() }
+        guard let number = Int(text), number > 0, number <= (1 << 30) / multiplier else { return nil }
+        value = number * multiplier
+    }
+
+    var defaultValueDescription: String { value % (1 << 20) == 0 ? "\(value >> 20)M" : "\(value)" }
+}
