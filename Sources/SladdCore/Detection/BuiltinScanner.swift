@@ -172,7 +172,10 @@ final class BuiltinScanner {
             let separator = region[runEnd]
             if (separator == ByteClass.space || separator == ByteClass.dash) && ByteClass.isDigit(region[runEnd + 1]) {
                 let secondEnd = region.endOfDigits(from: runEnd + 1)
-                if secondEnd - runEnd - 1 == 5 { end = secondEnd }
+                if secondEnd - runEnd - 1 == 5
+                    && (separator == ByteClass.dash || isStandaloneSpacedNumber(from: runStart, to: secondEnd, in: region)) {
+                    end = secondEnd
+                }
             }
         }
         guard end > 0, isNumberEnd(end, in: region) else { return }
@@ -193,6 +196,13 @@ final class BuiltinScanner {
         }
     }
 
+    /// A number written in space-separated groups is only an identifier when no other group of digits
+    /// joins it: `034726 19054` inside `081111 034726 19054` is a time and a thread id.
+    private func isStandaloneSpacedNumber(from start: Int, to end: Int, in region: ScanRegion) -> Bool {
+        !(region[start - 1] == ByteClass.space && ByteClass.isDigit(region[start - 2]))
+            && !(region[end] == ByteClass.space && ByteClass.isDigit(region[end + 1]))
+    }
+
     /// Kontonummer written `1234.56.78901` or `1234 56 78901`. A compact eleven-digit account number
     /// looks like any other number, so it is left to key-aware rules.
     private func detectBankAccount(runStart: Int, rule: Int, in region: ScanRegion,
@@ -204,7 +214,9 @@ final class BuiltinScanner {
         guard secondEnd == runStart + 7, region[secondEnd] == separator,
               ByteClass.isDigit(region[secondEnd + 1]) else { return }
         let thirdEnd = region.endOfDigits(from: secondEnd + 1)
-        guard thirdEnd == secondEnd + 6, isNumberEnd(thirdEnd, in: region) else { return }
+        guard thirdEnd == secondEnd + 6, isNumberEnd(thirdEnd, in: region),
+              separator == ByteClass.dot || isStandaloneSpacedNumber(from: runStart, to: thirdEnd, in: region)
+        else { return }
         _ = gatherDigits(from: runStart, to: thirdEnd, in: region)
         if BankAccountNumber.isValid(scratch) {
             matches.append(Match(start: runStart, end: thirdEnd, rule: rule))
@@ -216,9 +228,15 @@ final class BuiltinScanner {
     /// 13–19 digits, plain or in groups of four (Amex 4-6-5, Diners 4-6-4) split by spaces or dashes.
     private func detectCard(runStart: Int, runEnd: Int, rule: Int, in region: ScanRegion,
                             into matches: inout [Match], counters: inout Counters) {
+        // Luhn passes one random number in ten, so a card also needs a clean edge: digits glued to an
+        // id by `_` or `_-` (`blk_-6952295868487656571`, `container_1445…`) are part of that id.
+        let before = region[runStart - 1]
+        if before == 0x5F || (before == ByteClass.dash && (ByteClass.isAlphanumeric(region[runStart - 2]) || region[runStart - 2] == 0x5F)) {
+            return
+        }
         let runLength = runEnd - runStart
         if (13...19).contains(runLength) {
-            guard isNumberEnd(runEnd, in: region) else { return }
+            guard isNumberEnd(runEnd, in: region), region[runEnd] != 0x5F else { return }
             let count = gatherDigits(from: runStart, to: runEnd, in: region)
             if PaymentCardIssuer.isValidCardNumber(scratch, count: count) {
                 matches.append(Match(start: runStart, end: runEnd, rule: rule))

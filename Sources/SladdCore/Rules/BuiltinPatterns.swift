@@ -33,6 +33,7 @@ enum BuiltinPatterns {
               - "id 101019012480"                     # inside a longer digit run
               - "hash a01019012480f"                  # inside a hex id
               - "value 0.01019012480"                 # a decimal fraction
+              - "081111 034726 19054 INFO"            # HDFS date, time and thread id: spaced groups in a row
               - "1700000000123 epoch millis, 17000000001 11-digit counter"
             examples:
               - input: "fnr=01019012480 ok"
@@ -93,7 +94,7 @@ enum BuiltinPatterns {
 
           - id: card
             label: card
-            description: Payment card numbers (13-19 digits, an issuer's prefix and length, Luhn), plain or grouped
+            description: Payment card numbers (13-19 digits, an issuer's prefix and length, Luhn), plain or grouped, not glued to an id by _ or _-
             detector: card
             action: token
             match:
@@ -108,6 +109,8 @@ enum BuiltinPatterns {
               - "snowflake 1234567890123456789"
               - "uuid 123e4567-e89b-12d3-a456-426614174000"
               - "blk_-1608999687919862906"
+              - "blk_-6952295868487656571"   # HDFS block id that passes Luhn with a Maestro prefix
+              - "container_6011111111111117_01"
             examples:
               - input: "card 4111 1111 1111 1111 ok"
                 output: "card [card] ok"
@@ -268,7 +271,7 @@ enum BuiltinPatterns {
           - id: secret.key_value
             label: secret
             description: 'Values of password=, secret=, token=, api_key= style pairs (also "key": "value" and key: value)'
-            regex: '(?i)(?<![A-Za-z0-9])(?:[A-Za-z0-9_.-]*[_.-])?(?:password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|accountkey|sharedaccesskey)["'']?\s*[=:]\s*(?|"([^"]+)"|''([^'']+)''|([^\s"'',;&]+))'
+            regex: '(?i)(?<![A-Za-z0-9])(?:[A-Za-z0-9_.-]*[_.-])?(?:password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|accountkey|sharedaccesskey)["'']?\s*[=:]\s*(?|"([^"]+)"|''([^'']+)''|(?![A-Za-z_$][\w$.]*@[0-9a-fA-F]+\b)([^\s"'',;&{}()\[\]<>]++)(?!\s*[{(\[]))'
             group: 1
             prefilter: [pass, secret, token, key]
             match:
@@ -282,6 +285,9 @@ enum BuiltinPatterns {
               - "max_tokens=512"
               - "password="
               - "keyboard: us"
+              - "AppWindowToken{9f4ef63 token=Token{de9231d ActivityRecord{x}}}"   # an object, not a value
+              - "Token: Token { kind: ContainerToken }"
+              - "Bad activity token: android.os.BinderProxy@2bd79ce"   # a Java object reference
             examples:
               - input: "login user=ola password=hunter2 ok"
                 output: "login user=ola password=[secret] ok"
