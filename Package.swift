@@ -41,7 +41,8 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["sladd"]
+            dependencies: ["sladd"],
+            exclude: ["Fixtures"]
         ),
     ]
 )

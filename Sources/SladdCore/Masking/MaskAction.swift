@@ -7,7 +7,7 @@ public enum MaskAction: Equatable, Sendable, CustomStringConvertible {
     case token(String)
     /// One `*` per character: the line keeps its length and shape.
     case mask
-    /// `[label:0123456789abcdef]`, the first 8 bytes of HMAC-SHA256 over the normalised value with a
+    /// `[label:` and 16 letters `]`: the first 8 bytes of HMAC-SHA256 over the normalised value with a
     /// secret key: the same value gives the same pseudonym, so logs stay joinable without the identity.
     case pseudonym
     /// Masks letters and digits except the last `keepLast` of them; separators stay.

@@ -3,6 +3,9 @@ import Crypto
 /// Writes the replacement for one detection according to its rule's action.
 struct Replacer {
     static let maskCharacter: UInt8 = 0x2A  // "*"
+    /// Pseudonyms spell each half-byte with a letter, not a hex digit: an all-digit hex string can
+    /// pass Luhn or mod-11 and be masked again, which would break "masking twice equals masking once".
+    static let pseudonymAlphabet: [UInt8] = Array("bcdfghjkmnpqrstv".utf8)
 
     private let key: SymmetricKey?
 
@@ -37,7 +40,7 @@ struct Replacer {
             // `[label:` + 16 hex digits + `]`
             let prefix = action.token
             guard value.count == prefix.count + 17, value.starts(with: prefix), value.last == 0x5D else { return false }
-            return value[prefix.count..<(prefix.count + 16)].allSatisfy { ByteClass.isDigit($0) || ($0 >= 0x61 && $0 <= 0x66) }
+            return value[prefix.count..<(prefix.count + 16)].allSatisfy(Self.pseudonymAlphabet.contains)
         }
     }
 
@@ -86,11 +89,10 @@ struct Replacer {
         hmac.update(data: normalised)
         let code = hmac.finalize()
         output.append(action.token)
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
         code.withUnsafeBytes { digest in
             for byte in digest.prefix(8) {
-                output.append(hex[Int(byte >> 4)])
-                output.append(hex[Int(byte & 0x0F)])
+                output.append(Self.pseudonymAlphabet[Int(byte >> 4)])
+                output.append(Self.pseudonymAlphabet[Int(byte & 0x0F)])
             }
         }
         output.append(0x5D)

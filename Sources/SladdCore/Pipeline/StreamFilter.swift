@@ -87,10 +87,11 @@ public final class StreamFilter {
                 dropRestOfLine = false
             }
 
-            if let newline = Masker.lastNewline(in: buffer, from: start, to: end) {
+            // Only the bytes just read can hold a newline: what was pending before had none.
+            if let newline = Masker.lastNewline(in: buffer, from: max(start, end - count), to: end) {
                 let chunkEnd = newline + 1
                 _ = emit(Masker.Window(base: buffer, context: context, start: start, end: chunkEnd,
-                                       contextAtLineStart: atLineStart || context == start && atLineStart,
+                                       contextAtLineStart: atLineStart,
                                        endAtLineEnd: true, emitLimit: chunkEnd))
                 start = chunkEnd
                 context = chunkEnd

@@ -160,7 +160,7 @@ enum BuiltinPatterns {
         description: IPv4 and IPv6 addresses (off by default)
         rules:
           - id: ip.v4
-            label: ipv4
+            label: ip
             description: IPv4 addresses with octets 0-255
             regex: '(?<![0-9.])(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(?![0-9]|\.[0-9])'
             enabled: false
@@ -168,10 +168,10 @@ enum BuiltinPatterns {
             no_match: ["version 1.2.3.4.5", "256.1.1.1", "1.2.3"]
             examples:
               - input: "rhost=173.234.31.186 user=x"
-                output: "rhost=[ipv4] user=x"
+                output: "rhost=[ip] user=x"
 
           - id: ip.v6
-            label: ipv6
+            label: ip
             description: IPv6 addresses, full and compressed
             regex: '(?i)(?<![0-9a-z:._-])(?:(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}|(?:[0-9a-f]{1,4}:){1,7}:|(?:[0-9a-f]{1,4}:){1,6}:[0-9a-f]{1,4}|(?:[0-9a-f]{1,4}:){1,5}(?::[0-9a-f]{1,4}){1,2}|(?:[0-9a-f]{1,4}:){1,4}(?::[0-9a-f]{1,4}){1,3}|(?:[0-9a-f]{1,4}:){1,3}(?::[0-9a-f]{1,4}){1,4}|(?:[0-9a-f]{1,4}:){1,2}(?::[0-9a-f]{1,4}){1,5}|[0-9a-f]{1,4}:(?::[0-9a-f]{1,4}){1,6}|:(?::[0-9a-f]{1,4}){1,7})(?![0-9a-z:_-])'
             prefilter: [":"]
@@ -271,7 +271,7 @@ enum BuiltinPatterns {
           - id: secret.key_value
             label: secret
             description: 'Values of password=, secret=, token=, api_key= style pairs (also "key": "value" and key: value)'
-            regex: '(?i)(?<![A-Za-z0-9])(?:[A-Za-z0-9_.-]*[_.-])?(?:password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|accountkey|sharedaccesskey)["'']?\s*[=:]\s*(?|"([^"]+)"|''([^'']+)''|(?![A-Za-z_$][\w$.]*@[0-9a-fA-F]+\b)([^\s"'',;&{}()\[\]<>]++)(?!\s*[{(\[]))'
+            regex: '(?i)(?<![A-Za-z0-9\[])(?:[A-Za-z0-9_.-]*[_.-])?(?:password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|accountkey|sharedaccesskey)["'']?\s*[=:]\s*(?|"([^"]+)"|''([^'']+)''|(?![A-Za-z_$][\w$.]*@[0-9a-fA-F]+\b)([^\s"'',;&{}()\[\]<>]++)(?!\s*[{(\[]))'
             group: 1
             prefilter: [pass, secret, token, key]
             match:
@@ -288,6 +288,7 @@ enum BuiltinPatterns {
               - "AppWindowToken{9f4ef63 token=Token{de9231d ActivityRecord{x}}}"   # an object, not a value
               - "Token: Token { kind: ContainerToken }"
               - "Bad activity token: android.os.BinderProxy@2bd79ce"   # a Java object reference
+              - "password=[secret:hbqvdftkmnrscgpb]"   # its own pseudonym, masked already
             examples:
               - input: "login user=ola password=hunter2 ok"
                 output: "login user=ola password=[secret] ok"

@@ -1,0 +1,148 @@
+import Testing
+@testable import SladdCore
+
+/// The invariants of ARCHITECTURE.md, each over a few thousand generated lines (seeded, replayable).
+@Suite("Invariants")
+struct PropertyTests {
+    static let seeds: [UInt64] = [1, 2, 3, 42]
+
+    @Test("Clean input comes out byte-identical", arguments: seeds)
+    func cleanInputIsUnchanged(seed: UInt64) throws {
+        var random = SeededRandom(seed: seed)
+        let lines = (0..<2000).map { _ in Generate.cleanLine(&random) }
+        let input = Array((lines.joined(separator: "\n") + "\n").utf8)
+        let output = try Fixture.mask(bytes: input)
+        if output != input {
+            let changed = zip(String(decoding: input, as: UTF8.self).split(separator: "\n"),
+                              String(decoding: output, as: UTF8.self).split(separator: "\n")).first { $0 != $1 }
+            Issue.record("changed: \(String(describing: changed))")
+        }
+    }
+
+    @Test("No valid identifier survives, wherever it sits", arguments: seeds)
+    func noIdentifierSurvives(seed: UInt64) throws {
+        var random = SeededRandom(seed: seed)
+        var planted: [String] = []
+        var lines: [String] = []
+        let wrappers = [("", ""), (" ", " "), ("=", ";"), ("\"", "\""), ("(", ")"), ("<", ">"), (":", ","), ("[", "]"), ("\t", "\r")]
+        for _ in 0..<1500 {
+            var words = (0..<Int.random(in: 0...8, using: &random)).map { _ in Generate.cleanWord(&random) }
+            let identifier = Generate.identifier(&random)
+            let (open, close) = wrappers.randomElement(using: &random)!
+            words.insert(open + identifier + close, at: Int.random(in: 0...words.count, using: &random))
+            planted.append(identifier)
+            lines.append(words.joined(separator: " "))
+        }
+        let output = try Fixture.mask(bytes: Array(lines.joined(separator: "\n").utf8))
+        // Split bytes, not Characters: Swift reads "\r\n" as one Character.
+        let outputLines = output.split(separator: 0x0A, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+        #expect(outputLines.count == lines.count)
+        for (index, identifier) in planted.enumerated() where index < outputLines.count {
+            #expect(!outputLines[index].contains(identifier), "line \(index) still holds \(identifier): \(outputLines[index])")
+        }
+    }
+
+    @Test("Masking twice equals masking once", arguments: ["token", "mask", "hash", "partial:4"])
+    func maskingIsIdempotent(action: String) throws {
+        var random = SeededRandom(seed: 99)
+        var lines: [String] = []
+        for _ in 0..<800 {
+            var words = (0..<Int.random(in: 0...6, using: &random)).map { _ in Generate.cleanWord(&random) }
+            words.insert(Generate.identifier(&random), at: Int.random(in: 0...words.count, using: &random))
+            if Bool.random(using: &random) { words.append("password=\(Generate.cleanWord(&random))") }
+            lines.append(words.joined(separator: " "))
+        }
+        let input = lines.joined(separator: "\n")
+        let configure: (inout RuleSet) throws -> Void = { try $0.overrideActions(["*=\(action)"]) }
+        let once = try Fixture.mask(input, configure)
+        let twice = try Fixture.mask(once, configure)
+        #expect(once != input)
+        if once != twice {
+            let pairs = zip(once.utf8.split(separator: 0x0A), twice.utf8.split(separator: 0x0A))
+            let first = pairs.first { !$0.elementsEqual($1) }.map { (String(decoding: $0, as: UTF8.self), String(decoding: $1, as: UTF8.self)) }
+            Issue.record("masking again changed \(String(describing: first))")
+        }
+    }
+
+    @Test("Lines out equal lines in; endings and odd bytes kept", arguments: seeds)
+    func lineStructureIsKept(seed: UInt64) throws {
+        var random = SeededRandom(seed: seed)
+        var input: [UInt8] = []
+        for _ in 0..<3000 {
+            var line = Array(Generate.cleanLine(&random).utf8)
+            if Int.random(in: 0..<5, using: &random) == 0 { line += Array(Generate.identifier(&random).utf8) }
+            if Int.random(in: 0..<10, using: &random) == 0 { line += [0x00, 0xFF, 0xC3, 0x28, 0xE2, 0x82] }  // NUL, invalid UTF-8
+            input += line
+            input += Bool.random(using: &random) ? [0x0D, 0x0A] : [0x0A]
+        }
+        input += Array("last line without newline".utf8)
+        let output = try Fixture.mask(bytes: input)
+        #expect(output.filter { $0 == 0x0A }.count == input.filter { $0 == 0x0A }.count)
+        #expect(output.filter { $0 == 0x0D }.count == input.filter { $0 == 0x0D }.count)
+        #expect(output.last == input.last)
+        #expect(output.filter { $0 == 0x00 }.count == input.filter { $0 == 0x00 }.count)
+    }
+
+    /// Read boundaries fall anywhere in a pipe; they must not change a single output byte.
+    @Test("Output does not depend on how the input is split into reads", arguments: [1, 7, 64, 4093])
+    func readSplitsDoNotMatter(chunkSize: Int) throws {
+        var random = SeededRandom(seed: UInt64(chunkSize))
+        let lines = (0..<400).map { _ in Generate.cleanLine(&random) + " " + Generate.identifier(&random) }
+        let input = Array(lines.joined(separator: "\n").utf8)
+        #expect(try Fixture.mask(bytes: input, chunkSize: chunkSize) == Fixture.mask(bytes: input))
+    }
+
+    /// A line far over the limit is masked in windows; identifiers on every window seam are still found.
+    @Test("Oversize lines: no identifier slips through a window seam", arguments: [4096, 5000])
+    func oversizeLinesAreMaskedAcrossSeams(limit: Int) throws {
+        var configuration = StreamFilter.Configuration()
+        configuration.maxLineBytes = limit
+        configuration.readSize = 3000
+        var random = SeededRandom(seed: UInt64(limit))
+        var line = ""
+        var planted: [String] = []
+        while line.utf8.count < 40_000 {
+            line += Generate.cleanWord(&random) + " "
+            if Int.random(in: 0..<8, using: &random) == 0 {
+                let identifier = Generate.identifier(&random)
+                planted.append(identifier)
+                line += identifier + " "
+            }
+        }
+        let input = Array((line + "\nshort 01019012480\n").utf8)
+        for chunkSize in [977, 4096, .max] {
+            let filter = try Fixture.filter(configuration: configuration)
+            var source = BytesSource(input, chunkSize: chunkSize)
+            var sink = BytesSink()
+            try filter.run(from: &source, to: &sink)
+            let output = String(decoding: sink.bytes, as: UTF8.self)
+            for identifier in planted { #expect(!output.contains(identifier), "\(identifier) survived (chunk \(chunkSize))") }
+            #expect(output.hasSuffix("\nshort [fnr]\n"))
+            #expect(filter.counters.lines == 2)
+            #expect(filter.counters.oversizeLines == 1)
+            #expect(output == String(decoding: try Fixture.mask(bytes: input), as: UTF8.self))
+        }
+    }
+
+    /// Full-size hostile inputs (100 MiB of digits and more) run in Benchmarks/hostile.sh on the release
+    /// build; here they are small enough for a debug build, and check the outcome, not the time.
+    @Test("Hostile input passes through unchanged, or masked where it should be")
+    func hostileInputs() throws {
+        var configuration = StreamFilter.Configuration()
+        configuration.maxLineBytes = 16 << 10
+        let unchanged: [[UInt8]] = [
+            Array(repeating: 0x31, count: 256 << 10),                       // digits, no newline
+            Array(String(repeating: "a@", count: 64 << 10).utf8),           // @ after @
+            Array(String(repeating: "@", count: 128 << 10).utf8),
+            Array(String(repeating: "1 ", count: 64 << 10).utf8),           // endless spaced groups
+            Array(String(repeating: "0101901248 ", count: 10_000).utf8),    // near misses
+            Array(String(repeating: "NO93 ", count: 20_000).utf8),
+        ]
+        for input in unchanged {
+            #expect(try Fixture.mask(bytes: input, configuration: configuration) == input)
+        }
+        let secrets = Array(String(repeating: "password=", count: 10_000).utf8)
+        let output = String(decoding: try Fixture.mask(bytes: secrets, configuration: configuration), as: UTF8.self)
+        #expect(output.hasPrefix("password=[secret]") && !output.contains("password=password"))
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+@testable import SladdCore
+
+@Suite("Rule packs")
+struct RuleTests {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    @Test func everyExampleOfEveryPackHolds() throws {
+        let packs = try RulePack.load(path: Self.packageRoot.appendingPathComponent("Patterns").path)
+        let ruleSet = try RuleSet(packs: packs)
+        let report = try RuleExampleRunner.run(ruleSet.rules)
+        #expect(report.failures.isEmpty, "\(report.failures.map(\.description).joined(separator: "\n"))")
+        #expect(report.examplesRun > 100)
+        for rule in ruleSet.rules { #expect(rule.examples.count > 0, "rule \(rule.id) has no examples") }
+    }
+
+    @Test func builtInCopyMatchesPatternsFolder() throws {
+        for (name, text) in BuiltinPatterns.files {
+            let file = try String(contentsOf: Self.packageRoot.appendingPathComponent("Patterns/\(name)"), encoding: .utf8)
+            #expect(file == text + "\n" || file == text, "Patterns/\(name) changed: run scripts/embed-patterns.sh")
+        }
+        let onDisk = try FileManager.default.contentsOfDirectory(atPath: Self.packageRoot.appendingPathComponent("Patterns").path)
+            .filter { $0.hasSuffix(".yaml") }.sorted()
+        #expect(onDisk == BuiltinPatterns.files.map(\.name).sorted())
+    }
+
+    @Test func exampleRunnerCatchesAWrongExample() throws {
+        let yaml = """
+            pack: broken
+            rules:
+              - id: team.order
+                regex: 'ORD-[0-9]{6}'
+                prefilter: [ord-]
+                match: ["order ORD-123456", "ORD-12"]
+                no_match: ["ORD-654321"]
+            """
+        let report = try RuleExampleRunner.run(RulePack(yaml: yaml, file: "broken.yaml").rules)
+        #expect(report.failures.count == 2)
+        #expect(report.failures.allSatisfy { $0.source.file == "broken.yaml" && $0.source.line >= 6 })
+    }
+
+    @Test("Pack mistakes name the file and line", arguments: [
+        ("pack: x\nrules:\n  - id: a\n    regex: '(unclosed'\n", 3, "does not compile"),
+        ("pack: x\nrules:\n  - id: a\n    detector: no.such\n", 4, "unknown detector"),
+        ("pack: x\nrules:\n  - id: a\n    detector: email\n    colour: red\n", 5, "unknown key 'colour'"),
+        ("pack: x\nrules:\n  - id: a\n    detector: email\n    token: '[a\"b]'\n", 5, "quote"),
+        ("pack: x\nrules:\n  - id: a\n    detector: email\n    action: explode\n", 5, "unknown action"),
+        ("pack: x\nrules:\n  - id: a\n    regex: 'x'\n    group: 2\n", 3, "group 2 does not exist"),
+        ("pack: x\nrules: [\n", 0, "not valid YAML"),
+    ])
+    func packErrorsAreLocated(_ yaml: String, _ line: Int, _ message: String) {
+        do {
+            let pack = try RulePack(yaml: yaml, file: "team.yaml")
+            try RuleSet(packs: [pack]).validate()
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.location?.file == "team.yaml")
+            if line > 0 { #expect(error.location?.line == line, "\(error)") }
+            #expect(error.description.contains(message), "\(error)")
+        }
+    }
+
+    @Test func duplicateRuleIDsAreRefused() throws {
+        let pack = try RulePack(yaml: "pack: mine\nrules:\n  - id: email\n    detector: email\n", file: "mine.yaml")
+        #expect(throws: ConfigurationError.self) { try RuleSet(packs: RuleSet.builtinPacks() + [pack]) }
+    }
+
+    @Test func unknownSelectorsAreRefused() throws {
+        var ruleSet = try RuleSet(packs: RuleSet.builtinPacks())
+        #expect(throws: ConfigurationError.self) { try ruleSet.select(enable: ["no.such"], disable: []) }
+        #expect(throws: ConfigurationError.self) { try ruleSet.overrideActions(["email"]) }
+        #expect(throws: ConfigurationError.self) { try ruleSet.overrideActions(["email=shred"]) }
+    }
+
+    /// A pattern that backtracks catastrophically hits its limit: the line is withheld, counted, never hung.
+    @Test func hostileRegexFailsClosed() throws {
+        let yaml = """
+            pack: hostile
+            rules:
+              - id: team.evil
+                regex: '(a+)+$'
+                match_limit: 10000
+            """
+        let pack = try RulePack(yaml: yaml, file: "hostile.yaml")
+        let filter = try StreamFilter(ruleSet: RuleSet(packs: [pack]))
+        let evil = String(repeating: "a", count: 5000) + "b"
+        let output = String(decoding: filter.mask(Array("fine\n\(evil)\r\nalso fine\n".utf8)), as: UTF8.self)
+        #expect(output == "fine\n" + String(decoding: Masker.withheldMarker, as: UTF8.self) + "\r\nalso fine\n")
+        #expect(filter.counters.errors[.regexLimit] == 1)
+        #expect(filter.counters.lines == 3)
+    }
+}
