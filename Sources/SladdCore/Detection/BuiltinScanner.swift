@@ -78,10 +78,8 @@ final class BuiltinScanner {
         let at = SIMD16<UInt8>(repeating: ByteClass.at)
         while offset &+ 16 <= end {
             let block = base.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self)
-            let hits = ((block &- zero) .< ten) .| (block .== at)
-            if any(hits) {
-                for lane in 0..<16 where hits[lane] { return offset &+ lane }
-            }
+            var hits = SIMDMaskBits(((block &- zero) .< ten) .| (block .== at))
+            if let lane = hits.popFirst() { return offset &+ lane }
             offset &+= 16
         }
         while offset < end {

@@ -27,11 +27,9 @@ struct LiteralFinder: Sendable {
             while offset &+ 15 <= lastStart {
                 let firstBlock = raw.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self) | bit
                 let lastBlock = raw.loadUnaligned(fromByteOffset: offset &+ length &- 1, as: SIMD16<UInt8>.self) | bit
-                let hits = (firstBlock .== first) .& (lastBlock .== last)
-                if any(hits) {
-                    for lane in 0..<16 where hits[lane] && matches(at: offset &+ lane, in: base, needle: needle) {
-                        return offset &+ lane
-                    }
+                var hits = SIMDMaskBits((firstBlock .== first) .& (lastBlock .== last))
+                while let lane = hits.popFirst() {
+                    if matches(at: offset &+ lane, in: base, needle: needle) { return offset &+ lane }
                 }
                 offset &+= 16
             }

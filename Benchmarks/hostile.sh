@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Hostile inputs on the release binary: each must finish in linear time with bounded memory.
+# Prints MB/s and peak RSS per case.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x .build/release/sladd ] || swift build -c release --product sladd
+bin=.build/release/sladd
+out=Benchmarks/out
+mkdir -p "$out"
+python3 - "$out" <<'PY'
+import sys
+o = sys.argv[1]
+cases = {
+    "digits-100MiB": b"1" * (100 << 20),
+    "a-at-16MiB": b"a@" * (8 << 20),
+    "at-16MiB": b"@" * (16 << 20),
+    "spaced-digits-16MiB": b"1 " * (8 << 20),
+    "near-miss-fnr": b"0101901248 " * (1 << 20),
+    "iban-prefixes": b"NO93 " * (2 << 20),
+    "password-keys": b"password=" * (1 << 20),
+    "near-miss-lines": (b"order 01019012481 card 4111111111111112 mail a@b " * 200 + b"\n") * 1000,
+}
+for name, data in cases.items():
+    open(f"{o}/hostile-{name}", "wb").write(data)
+PY
+for f in "$out"/hostile-*; do
+  size=$(stat -c %s "$f")
+  read -r secs rss < <( { /usr/bin/time -f '%e %M' "$bin" < "$f" > /dev/null; } 2>&1 | tail -1)
+  python3 -c "print(f'{\"$(basename "$f")\":28} {$size/1e6:7.1f} MB  {$size/max($secs,0.01)/1e6:7.0f} MB/s  peak RSS {$rss} KiB')"
+done
