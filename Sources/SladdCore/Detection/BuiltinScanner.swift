@@ -56,7 +56,7 @@ final class BuiltinScanner {
                 offset = region.endOfDigits(from: offset)
             } else {
                 let runEnd = region.endOfDigits(from: offset)
-                if scansDigits {
+                if scansDigits && mayStartIdentifier(runStart: offset, runEnd: runEnd, in: region) {
                     detectNumeric(runStart: offset, runEnd: runEnd, in: region, into: &matches, counters: &counters)
                 }
                 offset = runEnd
@@ -103,9 +103,9 @@ final class BuiltinScanner {
             }
             return
         }
+        let runLength = runEnd - runStart
         // The digits after a decimal point or inside a version or an address are not an identifier.
         let isFraction = before == ByteClass.dot && ByteClass.isDigit(region[runStart - 2])
-        let runLength = runEnd - runStart
 
         if let rule = configuration.bankAccount, runLength == 4, !isFraction {
             detectBankAccount(runStart: runStart, rule: rule, in: region, into: &matches, counters: &counters)
@@ -121,6 +121,21 @@ final class BuiltinScanner {
             detectPhone(runStart: runStart, runEnd: runEnd, rule: rule, in: region, into: &matches, counters: &counters)
         }
     }
+
+    /// Most digit runs in logs are parts of times and counters, of lengths no detector starts with
+    /// (4: account or grouped card, 6 and 11: fødselsnummer, 13-19: card; a phone starts `+47` or
+    /// `0047`; an IBAN's check digits follow letters). Checked inline, before any detector is called.
+    @inline(__always)
+    private func mayStartIdentifier(runStart: Int, runEnd: Int, in region: ScanRegion) -> Bool {
+        let runLength = runEnd - runStart
+        if runLength <= 19 && Self.startingLengths & (1 << UInt32(runLength)) != 0 { return true }
+        let before = region[runStart - 1]
+        if before == ByteClass.plus || ByteClass.isLetter(before) { return true }
+        return runLength >= 4 && region.base[runStart] == 0x30 && region.base[runStart + 1] == 0x30
+    }
+
+    /// Bit n set: a run of n digits can start an identifier.
+    private static let startingLengths: UInt32 = 1 << 4 | 1 << 6 | 1 << 11 | 0x7F << 13
 
     /// Whether a number ends here: no letter or digit follows, nor a `.` with a digit after it.
     @inline(__always)
@@ -246,6 +261,9 @@ final class BuiltinScanner {
         guard runLength == 4 else { return }
         let separator = region[runEnd]
         guard separator == ByteClass.space || separator == ByteClass.dash else { return }
+        // Every grouped shape has 4 or 6 digits in its second group; `2025-11-02` stops here.
+        let secondLength = region.endOfDigits(from: runEnd + 1) - runEnd - 1
+        guard secondLength == 4 || secondLength == 6 else { return }
 
         // Collect up to 19 digits of groups joined by the same separator.
         groupEnds[0] = runEnd

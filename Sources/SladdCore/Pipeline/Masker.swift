@@ -19,8 +19,12 @@ public final class Masker {
     struct RegexRule {
         let ruleIndex: Int
         let regex: CompiledRegex
-        let prefilter: [LiteralFinder]
+        let hasPrefilter: Bool
     }
+    /// The prefilter literals of every regex rule, searched in one pass.
+    private let literals: LiteralSet
+    /// Which regex rules a line triggers (reused).
+    private var triggered: [Bool]
 
     /// Marks a line withheld because a regex hit its limit: written instead of the line, never its content.
     static let withheldRule = -1
@@ -30,6 +34,7 @@ public final class Masker {
         self.ruleSet = ruleSet
         var configuration = BuiltinScanner.Configuration()
         var regexRules: [RegexRule] = []
+        var literalEntries: [(literal: String, owner: Int)] = []
         for (index, rule) in ruleSet.rules.enumerated() where rule.enabled {
             switch rule.detector {
             case .builtin(let detector):
@@ -46,11 +51,14 @@ public final class Masker {
                 }
             case .regex(let spec):
                 guard let regex = try RuleSet.compile(rule) else { continue }
-                regexRules.append(RegexRule(ruleIndex: index, regex: regex, prefilter: spec.prefilter.map(LiteralFinder.init)))
+                regexRules.append(RegexRule(ruleIndex: index, regex: regex, hasPrefilter: !spec.prefilter.isEmpty))
+                literalEntries += spec.prefilter.map { ($0, regexRules.count - 1) }
             }
         }
         builtins = BuiltinScanner(configuration: configuration)
         self.regexRules = regexRules
+        literals = LiteralSet(literalEntries)
+        triggered = Array(repeating: false, count: regexRules.count)
         actions = ruleSet.rules.map(CompiledAction.init)
         replacer = Replacer(pseudonymKey: ruleSet.pseudonymKey)
         matches.reserveCapacity(64)
@@ -88,7 +96,8 @@ public final class Masker {
         let region = ScanRegion(base: window.base, lowerBound: window.context, upperBound: window.end,
                                 startsAtLineStart: window.contextAtLineStart, endsAtLineEnd: window.endAtLineEnd)
         builtins.scan(region, into: &matches, counters: &counters)
-        for rule in regexRules { runRegex(rule, in: window, counters: &counters) }
+        for rule in regexRules where !rule.hasPrefilter { runOnEveryLine(rule, in: window, counters: &counters) }
+        if !literals.isEmpty { runPrefilteredRules(in: window, counters: &counters) }
 
         // Drop what lies in the look-behind, and what is already masked.
         var kept = 0
@@ -136,32 +145,35 @@ public final class Masker {
 
     static let withheldMarker: [UInt8] = Array("[sladd: line withheld, a rule hit its regex limit]".utf8)
 
-    /// Runs one regex rule on the lines of the window that contain a prefilter literal (or on all lines).
-    private func runRegex(_ rule: RegexRule, in window: Window, counters: inout Counters) {
-        let base = window.base
-        if rule.prefilter.isEmpty {
-            var lineStart = window.context
-            while lineStart < window.end {
-                let lineEnd = Self.firstNewline(in: base, from: lineStart, to: window.end) ?? window.end
-                matchLine(rule, lineStart: lineStart, lineEnd: lineEnd, in: window, counters: &counters)
-                lineStart = lineEnd + 1
-            }
-            return
-        }
-        // Search the whole window for each literal, then only the lines around hits; a window of
-        // thousands of clean lines costs one fast pass per literal.
-        var searchFrom = window.context
-        while searchFrom < window.end {
-            var hit = Int.max
-            for finder in rule.prefilter {
-                if let offset = finder.firstOccurrence(in: base, from: searchFrom, to: min(window.end, hit == Int.max ? window.end : hit + finder.literal.count)) {
-                    hit = min(hit, offset)
-                }
-            }
-            guard hit != Int.max else { return }
-            let lineStart = Self.lastNewline(in: base, from: window.context, to: hit).map { $0 + 1 } ?? window.context
-            let lineEnd = Self.firstNewline(in: base, from: hit, to: window.end) ?? window.end
+    /// A rule without prefilter literals runs on every line.
+    private func runOnEveryLine(_ rule: RegexRule, in window: Window, counters: inout Counters) {
+        var lineStart = window.context
+        while lineStart < window.end {
+            let lineEnd = Self.firstNewline(in: window.base, from: lineStart, to: window.end) ?? window.end
             matchLine(rule, lineStart: lineStart, lineEnd: lineEnd, in: window, counters: &counters)
+            lineStart = lineEnd + 1
+        }
+    }
+
+    /// One pass finds the lines holding any prefilter literal; each such line runs only the rules whose
+    /// literals it holds. A window of thousands of clean lines never reaches PCRE2.
+    private func runPrefilteredRules(in window: Window, counters: inout Counters) {
+        let base = window.base
+        var searchFrom = window.context
+        while let hit = literals.firstMatch(in: base, from: searchFrom, to: window.end) {
+            let lineStart = Self.lastNewline(in: base, from: window.context, to: hit.offset).map { $0 + 1 } ?? window.context
+            let lineEnd = Self.firstNewline(in: base, from: hit.offset, to: window.end) ?? window.end
+            for index in triggered.indices { triggered[index] = false }
+            triggered[literals.owners[hit.literal]] = true
+            // Anchors are found in order, not starts: look through the whole line for the others.
+            var next = lineStart
+            while let more = literals.firstMatch(in: base, from: next, to: lineEnd) {
+                triggered[literals.owners[more.literal]] = true
+                next = more.offset + 1
+            }
+            for (index, rule) in regexRules.enumerated() where triggered[index] {
+                matchLine(rule, lineStart: lineStart, lineEnd: lineEnd, in: window, counters: &counters)
+            }
             searchFrom = lineEnd + 1
         }
     }

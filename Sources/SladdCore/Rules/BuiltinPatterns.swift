@@ -236,7 +236,7 @@ enum BuiltinPatterns {
             label: github-token
             description: GitHub personal access, OAuth, app and refresh tokens
             regex: '\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b'
-            prefilter: [gh, github_pat_]
+            prefilter: [ghp_, gho_, ghu_, ghs_, ghr_, github_pat_]
             match: ["GH_TOKEN=ghp_abcdefghijklmnopqrstuvwxyzABCDEF0123"]
             no_match: ["ghp_short"]
 
@@ -271,9 +271,9 @@ enum BuiltinPatterns {
           - id: secret.key_value
             label: secret
             description: 'Values of password=, secret=, token=, api_key= style pairs (also "key": "value" and key: value)'
-            regex: '(?i)(?<![A-Za-z0-9\[])(?:[A-Za-z0-9_.-]*[_.-])?(?:password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|accountkey|sharedaccesskey)["'']?\s*[=:]\s*(?|"([^"]+)"|''([^'']+)''|(?![A-Za-z_$][\w$.]*@[0-9a-fA-F]+\b)([^\s"'',;&{}()\[\]<>]++)(?!\s*[{(\[]))'
+            regex: '(?i)(?<![A-Za-z0-9\[])(?:password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|accountkey|sharedaccesskey)["'']?\s*[=:]\s*(?|"([^"]+)"|''([^'']+)''|(?![A-Za-z_$][\w$.]*@[0-9a-fA-F]+\b)([^\s"'',;&{}()\[\]<>]++)(?!\s*[{(\[]))'
             group: 1
-            prefilter: [pass, secret, token, key]
+            prefilter: [passw, passp, secret, token, api_key, api-key, apikey, access_key, access-key, accesskey, private_key, private-key, privatekey, accountkey]
             match:
               - "password=hunter2"
               - "db_password: \"correct horse\""
