@@ -430,6 +430,8 @@ final class BuiltinScanner {
             if cursor < at && base[cursor] == 0x6D { start = cursor + 1 }
         }
         guard start < at else { return }
+        // `scheme://user:password@host` holds credentials, not an address (secret.url_credentials).
+        if region[start - 1] == 0x3A && isURLUserInfo(endingAt: start - 1, in: region) { return }
 
         var domainEnd = at + 1
         while domainEnd < region.upperBound && Self.domainBytes[Int(base[domainEnd])] { domainEnd += 1 }
@@ -455,6 +457,18 @@ final class BuiltinScanner {
         } else {
             counters.rejected[rule] += 1
         }
+    }
+
+    /// Whether `user` before the `:` at `colon` follows `//`, as in `scheme://user:password@host`.
+    private func isURLUserInfo(endingAt colon: Int, in region: ScanRegion) -> Bool {
+        var cursor = colon - 1
+        while cursor >= region.lowerBound && colon - cursor <= 256 {
+            let byte = region.base[cursor]
+            if byte == 0x2F { return cursor > region.lowerBound && region.base[cursor - 1] == 0x2F }
+            if byte == ByteClass.space || byte == ByteClass.at || byte < 0x20 { return false }
+            cursor -= 1
+        }
+        return false
     }
 
     private func isValidLabel(from start: Int, to end: Int, in base: UnsafePointer<UInt8>) -> Bool {

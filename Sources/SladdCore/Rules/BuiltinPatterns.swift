@@ -66,6 +66,7 @@ enum BuiltinPatterns {
               - "git@10.0.0.1:repo"
               - "icon logo@2x.png"
               - "@@@@ @ @example.no"
+              - "postgres://app:s3cr3t@db.internal/app"   # URL credentials, another rule's job
             examples:
               - input: "mail ola@example.no."
                 output: "mail [email]."
@@ -212,7 +213,7 @@ enum BuiltinPatterns {
           - id: secret.authorization
             label: credentials
             description: The credential of an Authorization header or field, whatever its scheme (Basic, Token, ...)
-            regex: '(?i)\bauthorization["'']?\s*[:=]\s*["'']?(?:(?:basic|token|digest|negotiate|apikey|sso-key)\s+)?([^\s"'',;]+)'
+            regex: '(?i)\bauthorization["'']?\s*[:=]\s*["'']?(?:(?:basic|bearer|token|digest|negotiate|apikey|sso-key)\s+)?([^\s"'',;]+)'
             group: 1
             prefilter: [authorization]
             match: ["Authorization: Basic dXNlcjpwYXNzd29yZA==", "\"authorization\":\"Token abc123\""]
@@ -220,6 +221,8 @@ enum BuiltinPatterns {
             examples:
               - input: "Authorization: Basic dXNlcjpwYXNzd29yZA=="
                 output: "Authorization: Basic [credentials]"
+              - input: "Authorization: Bearer abc.def"
+                output: "Authorization: Bearer [credentials]"
 
           - id: secret.aws_access_key_id
             label: aws-key
@@ -267,6 +270,8 @@ enum BuiltinPatterns {
             examples:
               - input: "dsn=postgres://app:s3cr3t@db:5432/app"
                 output: "dsn=postgres://[credentials]@db:5432/app"
+              - input: "dsn=postgres://app:s3cr3t@db.internal:5432/app"
+                output: "dsn=postgres://[credentials]@db.internal:5432/app"
 
           - id: secret.key_value
             label: secret
