@@ -130,6 +130,19 @@ struct CommandLineTests {
         #expect(result.stderr.isEmpty, "\(result.stderr)")
     }
 
+    /// In a sidecar the input stays open: a line must come out at once, not when the input ends.
+    @Test func aLinePassesThroughWhileTheInputStaysOpen() throws {
+        let result = try Binary.shell("""
+            start=$(date +%s%N)
+            { echo 'user 01019012480'; sleep 3; echo 'late'; } | "$SLADD" | {
+              IFS= read -r line; now=$(date +%s%N); echo "$line $(( (now - start) / 1000000 ))"; cat >/dev/null; }
+            """)
+        let parts = result.output.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ")
+        #expect(parts.count == 3 && parts[0] == "user" && parts[1] == "[fnr]", "\(result.output)")
+        let milliseconds = Int(parts.last ?? "") ?? .max
+        #expect(milliseconds < 2000, "the first line took \(milliseconds) ms: output waited for the input to end")
+    }
+
     /// A line of 6 MiB without a newline, with identifiers throughout: masked in bounded windows.
     @Test func oversizeLineWithoutNewlineIsMaskedWhole() throws {
         var line = Data()
@@ -145,12 +158,15 @@ struct CommandLineTests {
         #expect(summary["oversize_lines"] as? Int == 1)
     }
 
+    static let logHub = Binary.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/corpus/loghub")
+    static let logHubFiles = ((try? FileManager.default.contentsOfDirectory(atPath: logHub.path)) ?? []).filter { $0.hasSuffix(".log") }
+
     /// Real logs without planted PII come out byte-identical, except the real emails in them.
-    @Test func logHubCorpusIsUnchangedExceptRealEmails() throws {
-        let corpus = Binary.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/corpus/loghub")
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: corpus.path))?.filter { $0.hasSuffix(".log") } ?? []
-        try #require(!files.isEmpty, "../shared/corpus/loghub is absent; the fixture test below covers a sample")
-        for name in files {
+    /// Skipped where ../shared is absent; logHubFixtureIsUnchanged covers a sample of it.
+    @Test(.enabled(if: !logHubFiles.isEmpty, "../shared/corpus/loghub is absent"))
+    func logHubCorpusIsUnchangedExceptRealEmails() throws {
+        let corpus = Self.logHub
+        for name in Self.logHubFiles {
             let input = try Data(contentsOf: corpus.appendingPathComponent(name))
             let result = try Binary.run(["--summary", "json"], input: input)
             let inLines = input.split(separator: 0x0A, omittingEmptySubsequences: false)
