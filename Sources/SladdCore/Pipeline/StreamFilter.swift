@@ -139,19 +139,19 @@ public final class StreamFilter {
         try sink.write(bytes)
     }
 
-    /// Newlines in `start..<end`, 16 bytes at a time.
+    /// Newlines in `start..<end`, 16 bytes at a time: each matching lane is eight set bits.
     static func countNewlines(in base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Int {
-        var count = 0
+        var bits = 0
         var offset = start
         let newline = SIMD16<UInt8>(repeating: 0x0A)
-        let one = SIMD16<UInt8>(repeating: 1)
-        let zero = SIMD16<UInt8>(repeating: 0)
         let raw = UnsafeRawPointer(base)
         while offset &+ 16 <= end {
             let block = raw.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self)
-            count &+= Int(one.replacing(with: zero, where: block .!= newline).wrappedSum())
+            let words = unsafeBitCast(block .== newline, to: (UInt64, UInt64).self)
+            bits &+= words.0.nonzeroBitCount &+ words.1.nonzeroBitCount
             offset &+= 16
         }
+        var count = bits >> 3
         while offset < end {
             if base[offset] == 0x0A { count &+= 1 }
             offset &+= 1

@@ -100,12 +100,11 @@ final class LiteralSet {
         while !hasSingleByteLiteral && offset &+ 17 <= end {
             let first = raw.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self) | bit
             let second = raw.loadUnaligned(fromByteOffset: offset &+ 1, as: SIMD16<UInt8>.self) | bit
-            var hits = SIMD16<UInt8>(repeating: 0)
+            var hits = SIMDMask<SIMD16<Int8>>(repeating: false)
             for pair in 0..<anchorCount {
-                hits |= unsafeBitCast(first .== anchorFirst[pair], to: SIMD16<UInt8>.self)
-                    & unsafeBitCast(second .== anchorSecond[pair], to: SIMD16<UInt8>.self)
+                hits .|= (first .== anchorFirst[pair]) .& (second .== anchorSecond[pair])
             }
-            var lanes = SIMDMaskBits(unsafeBitCast(hits, to: SIMDMask<SIMD16<Int8>>.self))
+            var lanes = SIMDMaskBits(hits)
             while let lane = lanes.popFirst() {
                 if let found = check(at: offset &+ lane, in: base, from: start, to: end) { return found }
             }
