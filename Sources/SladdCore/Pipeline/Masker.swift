@@ -164,8 +164,7 @@ public final class Masker {
             let lineStart = Self.lastNewline(in: base, from: window.context, to: hit.offset).map { $0 + 1 } ?? window.context
             let lineEnd = Self.firstNewline(in: base, from: hit.offset, to: window.end) ?? window.end
             for index in triggered.indices { triggered[index] = false }
-            triggered[literals.owners[hit.literal]] = true
-            // Anchors are found in order, not starts: look through the whole line for the others.
+            // Anchors are found in order, not starts: look through the whole line, hit included.
             var next = lineStart
             while let more = literals.firstMatch(in: base, from: next, to: lineEnd) {
                 triggered[literals.owners[more.literal]] = true

@@ -21,6 +21,8 @@ final class LiteralSet {
     private let anchorFirst: UnsafeMutablePointer<SIMD16<UInt8>>
     private let anchorSecond: UnsafeMutablePointer<SIMD16<UInt8>>
     private let anchorCount: Int
+    /// A one-byte literal has no pair to anchor on, so the search goes byte by byte.
+    private let hasSingleByteLiteral: Bool
 
     /// Bytes of log text from most to least frequent; bytes not listed are rarer still.
     private static let commonness: [Int] = {
@@ -78,8 +80,6 @@ final class LiteralSet {
         }
         hasSingleByteLiteral = literals.contains { $0.count == 1 }
     }
-
-    private let hasSingleByteLiteral: Bool
 
     deinit {
         for pointer in [UnsafeMutableRawPointer(bytes), UnsafeMutableRawPointer(starts), UnsafeMutableRawPointer(lengths),
