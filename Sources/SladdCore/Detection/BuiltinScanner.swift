@@ -1,7 +1,7 @@
 /// Finds the built-in identifiers in one pass over a region.
 ///
-/// The pass stops only at digits and `@`; everything else is skipped 16 bytes at a time. At the start of
-/// each digit run the numeric detectors parse forward with a bounded look-ahead, and `@` starts the
+/// The pass classifies 64 bytes at a time and stops only at `@` and at digit runs that could start an
+/// identifier (see `scanBlocks`). At the start of such a run the numeric detectors parse forward with a bounded look-ahead, and `@` starts the
 /// email detector, which never crosses another `@`. So every byte is looked at a bounded number of
 /// times: no input, however hostile, makes the scan quadratic.
 final class BuiltinScanner {
@@ -40,10 +40,74 @@ final class BuiltinScanner {
     }
 
     func scan(_ region: ScanRegion, into matches: inout [Match], counters: inout Counters) {
+        scan(region, into: &matches, counters: &counters, filteringBlocks: true)
+    }
+
+    /// `filteringBlocks: false` stops at every digit run and `@`; tests compare both ways.
+    func scan(_ region: ScanRegion, into matches: inout [Match], counters: inout Counters, filteringBlocks: Bool) {
         guard !configuration.isEmpty else { return }
+        var offset = region.lowerBound
+        if filteringBlocks { offset = scanBlocks(region, into: &matches, counters: &counters) }
+        scanEachTrigger(region, from: offset, into: &matches, counters: &counters)
+    }
+
+    /// Scans whole 64-byte blocks, visiting only the digit runs that could start an identifier; returns
+    /// where the blocks end. The filter admits a superset of what `mayStartIdentifier` accepts and
+    /// `detectNumeric` can use: runs of 4 or more digits (their exact length is checked on the visit),
+    /// runs after `+` (a phone), and runs of 2 or more after exactly two letters (an IBAN's check digits).
+    private func scanBlocks(_ region: ScanRegion, into matches: inout [Match], counters: inout Counters) -> Int {
+        let raw = UnsafeRawPointer(region.base)
+        let emailMask: UInt64 = configuration.email != nil ? ~0 : 0
+        let scansDigits = configuration.scansDigits
+        // Bits whose test looks past the block's end; such a run is visited and checked exactly.
+        let lastThree: UInt64 = 0b111 << 61
+        let last: UInt64 = 1 << 63
+        var previous = ByteClassMasks(before: region)
+        var offset = region.lowerBound
+        while offset &+ ByteClassMasks.width <= region.upperBound {
+            let current = ByteClassMasks(raw, at: offset)
+            var visits = current.at & emailMask
+            if scansDigits {
+                let digits = current.digits
+                let runStarts = digits & ~shiftedIn(digits, from: previous.digits, by: 1)
+                let fourOrMore = digits & digits >> 1 & digits >> 2 & digits >> 3 | lastThree
+                let afterPlus = shiftedIn(current.plus, from: previous.plus, by: 1)
+                let alphanumerics = digits | current.letters
+                let afterTwoLetters = shiftedIn(current.letters, from: previous.letters, by: 1)
+                    & shiftedIn(current.letters, from: previous.letters, by: 2)
+                    & ~shiftedIn(alphanumerics, from: previous.digits | previous.letters, by: 3)
+                    & (digits >> 1 | last)
+                visits |= runStarts & (fourOrMore | afterPlus | afterTwoLetters)
+            }
+            while visits != 0 {
+                let lane = UInt64(visits.trailingZeroBitCount)
+                let position = offset &+ Int(lane)
+                visits &= visits &- 1
+                if current.at >> lane & 1 != 0 {
+                    detectEmail(at: position, in: region, into: &matches, counters: &counters)
+                } else {
+                    // The run ends at the first non-digit of the block, if the block has one after it.
+                    let nonDigitsAfter = ~current.digits >> lane
+                    let runEnd = nonDigitsAfter != 0
+                        ? position &+ nonDigitsAfter.trailingZeroBitCount
+                        : region.endOfDigits(from: offset &+ ByteClassMasks.width)
+                    if mayStartIdentifier(runStart: position, runEnd: runEnd, in: region) {
+                        detectNumeric(runStart: position, runEnd: runEnd, in: region, into: &matches, counters: &counters)
+                    }
+                }
+            }
+            previous = current
+            offset &+= ByteClassMasks.width
+        }
+        return offset
+    }
+
+    /// Stops at every digit run and `@` from `start`: the tail of a region shorter than a block.
+    private func scanEachTrigger(_ region: ScanRegion, from start: Int,
+                                 into matches: inout [Match], counters: inout Counters) {
         let scansDigits = configuration.scansDigits
         let scansEmail = configuration.email != nil
-        var offset = region.lowerBound
+        var offset = start
         while true {
             offset = nextTrigger(in: region, from: offset)
             guard offset < region.upperBound else { return }
@@ -52,7 +116,7 @@ final class BuiltinScanner {
                 if scansEmail { detectEmail(at: offset, in: region, into: &matches, counters: &counters) }
                 offset += 1
             } else if ByteClass.isDigit(region[offset - 1]) {
-                // Only when the region starts inside a digit run (a window of a long line).
+                // The region or the tail starts inside a digit run.
                 offset = region.endOfDigits(from: offset)
             } else {
                 let runEnd = region.endOfDigits(from: offset)
@@ -366,7 +430,9 @@ final class BuiltinScanner {
                             into matches: inout [Match], counters: inout Counters) {
         let first = ByteClass.uppercased(region[start])
         let second = ByteClass.uppercased(region[start + 1])
-        guard let length = IBAN.length(countryFirst: first, second: second) else { return }
+        // Two check digits are part of the shape: with one, it is not a candidate (nor counted as rejected).
+        guard let length = IBAN.length(countryFirst: first, second: second),
+              ByteClass.isDigit(region[start + 3]) else { return }
 
         var tokenEnd = start
         while tokenEnd - start <= length && ByteClass.isAlphanumeric(region[tokenEnd]) { tokenEnd += 1 }
