@@ -20,10 +20,13 @@ let package = Package(
             pkgConfig: "libpcre2-8",
             providers: [.apt(["libpcre2-dev"]), .brew(["pcre2"])]
         ),
+        // SIMD kernels Swift cannot express (a byte shuffle), with a portable fallback.
+        .target(name: "CSladdSIMD"),
         .target(
             name: "SladdCore",
             dependencies: [
                 "CPCRE2",
+                "CSladdSIMD",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

@@ -164,11 +164,11 @@ public final class Masker {
             let lineStart = Self.lastNewline(in: base, from: window.context, to: hit.offset).map { $0 + 1 } ?? window.context
             let lineEnd = Self.firstNewline(in: base, from: hit.offset, to: window.end) ?? window.end
             for index in triggered.indices { triggered[index] = false }
-            // Anchors are found in order, not starts: look through the whole line, hit included.
-            var next = lineStart
-            while let more = literals.firstMatch(in: base, from: next, to: lineEnd) {
-                triggered[literals.owners[more.literal]] = true
-                next = more.offset + 1
+            // Literals come in the order of their anchors, not of their starts, and several can share
+            // a position: every literal of the line is looked at, the first hit included.
+            literals.forEachMatch(in: base, from: lineStart, to: lineEnd) { _, literal in
+                triggered[literals.owners[literal]] = true
+                return true
             }
             for (index, rule) in regexRules.enumerated() where triggered[index] {
                 matchLine(rule, lineStart: lineStart, lineEnd: lineEnd, in: window, counters: &counters)

@@ -1,10 +1,14 @@
+import CSladdSIMD
+
 /// Finds where any of a set of ASCII literals occurs (ignoring case), one pass for all of them.
 ///
 /// Hot path: each regex rule names a few literals; searching once per literal cost 16 passes over
-/// every window. Here each literal is anchored on its rarest pair of adjacent bytes (by how often
-/// bytes occur in log text): 16 positions at a time are compared with every anchor pair, and only
-/// where one appears is a literal checked. Anchoring on single bytes was not enough: twelve anchors
-/// such as `s`, `c` and `/` together cover an eighth of log bytes, so nearly every block had work.
+/// every window. Here each literal is anchored on its rarest three adjacent bytes (by how often
+/// bytes occur in log text) and the anchors go into at most eight buckets of a Teddy-style nibble filter
+/// (`CSladdSIMD`), which tells for 16 positions at once which buckets may match there; only those
+/// buckets' literals are then compared. Shorter anchors were not enough: twelve single bytes such as
+/// `s`, `c` and `/` cover an eighth of log bytes, and pairs such as `ok` and `si` still sent half of
+/// all blocks to the comparison.
 final class LiteralSet {
     /// `owners[i]` is the index of the rule literal `i` belongs to.
     let owners: [Int]
@@ -14,15 +18,15 @@ final class LiteralSet {
     private let bytes: UnsafeMutablePointer<UInt8>          // all literals, lower-cased, back to back
     private let starts: UnsafeMutablePointer<Int>           // where literal i begins in `bytes`
     private let lengths: UnsafeMutablePointer<Int>
-    private let anchorOffsets: UnsafeMutablePointer<Int>    // offset of literal i's anchor pair
+    private let anchorOffsets: UnsafeMutablePointer<Int>    // offset of literal i's anchor
     private let fold: UnsafeMutablePointer<UInt8>
     private let count: Int
-    /// Distinct anchor pairs, each byte folded with `| 0x20` and repeated in 16 lanes.
-    private let anchorFirst: UnsafeMutablePointer<SIMD16<UInt8>>
-    private let anchorSecond: UnsafeMutablePointer<SIMD16<UInt8>>
-    private let anchorCount: Int
-    /// A one-byte literal has no pair to anchor on, so the search goes byte by byte.
-    private let hasSingleByteLiteral: Bool
+    private let filter: UnsafeMutablePointer<sladd_triple_filter>
+    /// The literals of bucket b are `bucketMembers[bucketStarts[b] ..< bucketStarts[b + 1]]`.
+    private let bucketMembers: UnsafeMutablePointer<Int>
+    private let bucketStarts: UnsafeMutablePointer<Int>
+    /// The filter's answer for the 16 positions of a block: bucket bits per position.
+    private let blockBuckets: UnsafeMutablePointer<UInt8>
 
     /// Bytes of log text from most to least frequent; bytes not listed are rarer still.
     private static let commonness: [Int] = {
@@ -48,7 +52,7 @@ final class LiteralSet {
 
         self.count = count
         var cursor = 0
-        var pairs: [UInt16] = []
+        var anchors: [Int] = []
         for (index, literal) in literals.enumerated() {
             starts[index] = cursor
             lengths[index] = literal.count
@@ -56,35 +60,61 @@ final class LiteralSet {
                 bytes[cursor] = byte
                 cursor += 1
             }
-            // A one-byte literal is its own anchor; its pair's second byte is left open (see check).
-            let padded = literal.count == 1 ? literal + [literal[0]] : literal
             var anchor = 0
             var best = Int.max
-            for offset in 0..<(padded.count - 1) {
-                let score: Int = Self.commonness[Int(padded[offset])] + Self.commonness[Int(padded[offset + 1])]
+            for offset in 0...max(0, literal.count - 3) {
+                let score = literal[offset..<min(offset + 3, literal.count)].reduce(0) { $0 + Self.commonness[Int($1)] }
                 if score < best {
                     best = score
                     anchor = offset
                 }
             }
             anchorOffsets[index] = anchor
-            pairs.append(UInt16(padded[anchor] | 0x20) << 8 | UInt16(padded[anchor + 1] | 0x20))
+            // Three bytes folded with `| 0x20` like the input, 9 bits each; a literal shorter than
+            // three bytes leaves the rest as a wildcard (0x1FF).
+            var key = 0
+            for position in 0..<3 {
+                key = key << 9 | (anchor + position < literal.count ? Int(literal[anchor + position] | 0x20) : 0x1FF)
+            }
+            anchors.append(key)
         }
-        let distinct = Array(Set(pairs)).sorted()
-        anchorCount = distinct.count
-        anchorFirst = .allocate(capacity: max(1, distinct.count))
-        anchorSecond = .allocate(capacity: max(1, distinct.count))
-        for (index, pair) in distinct.enumerated() {
-            anchorFirst[index] = SIMD16<UInt8>(repeating: UInt8(pair >> 8))
-            anchorSecond[index] = SIMD16<UInt8>(repeating: UInt8(pair & 0xFF))
+
+        // Sorted anchors cut into eight runs: neighbours share their first bytes, so a bucket's nibble
+        // sets stay small and its false positives few.
+        let distinct = Array(Set(anchors)).sorted()
+        var bucketOfAnchor: [Int: Int] = [:]
+        for (index, key) in distinct.enumerated() { bucketOfAnchor[key] = index * min(8, distinct.count) / distinct.count }
+        filter = .allocate(capacity: 1)
+        filter.initialize(to: sladd_triple_filter())
+        withUnsafeMutableBytes(of: &filter.pointee) { table in
+            for (key, bucket) in bucketOfAnchor {
+                let bit = UInt8(1) << UInt8(bucket)
+                for position in 0..<3 {
+                    let byte = key >> (9 * (2 - position)) & 0x1FF
+                    for nibble in 0..<16 where byte == 0x1FF || nibble == byte & 15 { table[16 * position + nibble] |= bit }
+                    for nibble in 0..<16 where byte == 0x1FF || nibble == byte >> 4 { table[48 + 16 * position + nibble] |= bit }
+                }
+            }
         }
-        hasSingleByteLiteral = literals.contains { $0.count == 1 }
+        bucketMembers = .allocate(capacity: max(1, count))
+        bucketStarts = .allocate(capacity: 9)
+        var member = 0
+        for bucket in 0..<8 {
+            bucketStarts[bucket] = member
+            for index in 0..<count where bucketOfAnchor[anchors[index]] == bucket {
+                bucketMembers[member] = index
+                member += 1
+            }
+        }
+        bucketStarts[8] = member
+        blockBuckets = .allocate(capacity: 16)
     }
 
     deinit {
         for pointer in [UnsafeMutableRawPointer(bytes), UnsafeMutableRawPointer(starts), UnsafeMutableRawPointer(lengths),
                         UnsafeMutableRawPointer(anchorOffsets), UnsafeMutableRawPointer(fold),
-                        UnsafeMutableRawPointer(anchorFirst), UnsafeMutableRawPointer(anchorSecond)] {
+                        UnsafeMutableRawPointer(filter), UnsafeMutableRawPointer(bucketMembers),
+                        UnsafeMutableRawPointer(bucketStarts), UnsafeMutableRawPointer(blockBuckets)] {
             pointer.deallocate()
         }
     }
@@ -92,42 +122,64 @@ final class LiteralSet {
     /// A position in `start..<end` where a literal lies whole, and which literal; the first by anchor
     /// position, so with several literals it need not be the leftmost start.
     func firstMatch(in base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> (offset: Int, literal: Int)? {
-        guard end > start else { return nil }
-        let raw = UnsafeRawPointer(base)
-        let bit = SIMD16<UInt8>(repeating: 0x20)
-        var offset = start
-        // With a one-byte literal the second compare would miss it, so it searches byte by byte.
-        while !hasSingleByteLiteral && offset &+ 17 <= end {
-            let first = raw.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self) | bit
-            let second = raw.loadUnaligned(fromByteOffset: offset &+ 1, as: SIMD16<UInt8>.self) | bit
-            var hits = SIMDMask<SIMD16<Int8>>(repeating: false)
-            for pair in 0..<anchorCount {
-                hits .|= (first .== anchorFirst[pair]) .& (second .== anchorSecond[pair])
-            }
-            var lanes = SIMDMaskBits(hits)
-            while let lane = lanes.popFirst() {
-                if let found = check(at: offset &+ lane, in: base, from: start, to: end) { return found }
-            }
-            offset &+= 16
+        var first: (Int, Int)?
+        forEachMatch(in: base, from: start, to: end) { offset, literal in
+            first = (offset, literal)
+            return false
         }
-        while offset < end {
-            if let found = check(at: offset, in: base, from: start, to: end) { return found }
-            offset &+= 1
-        }
-        return nil
+        return first
     }
 
-    /// Checks every literal whose anchor pair could sit at `position` (candidates are rare).
+    /// Calls `body` with the start and the index of every literal that lies whole in `start..<end`, in
+    /// the order of their anchors, until it returns false.
     @inline(__always)
-    private func check(at position: Int, in base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> (Int, Int)? {
-        next: for index in 0..<count {
-            let literalStart = position &- anchorOffsets[index]
-            let length = lengths[index]
-            guard literalStart >= start, literalStart &+ length <= end else { continue }
-            let literal = bytes + starts[index]
-            for offset in 0..<length where fold[Int(base[literalStart &+ offset])] != literal[offset] { continue next }
-            return (literalStart, index)
+    func forEachMatch(in base: UnsafePointer<UInt8>, from start: Int, to end: Int,
+                      _ body: (_ offset: Int, _ literal: Int) -> Bool) {
+        guard end > start, count > 0 else { return }
+        var offset = start
+        while true {
+            let block = sladd_triple_filter_next(filter, base, offset, end, blockBuckets)
+            guard block &+ 18 <= end else {
+                offset = block
+                break
+            }
+            // `.!=` is not vectorised (a lane-by-lane loop through the stack); `.==` is.
+            let buckets = UnsafeRawPointer(blockBuckets).loadUnaligned(as: SIMD16<UInt8>.self)
+            var lanes = ~ByteClassMasks.bits(buckets .== SIMD16<UInt8>()) & 0xFFFF
+            while lanes != 0 {
+                let lane = lanes.trailingZeroBitCount
+                lanes &= lanes &- 1
+                var bucketBits = blockBuckets[lane]
+                while bucketBits != 0 {
+                    let bucket = bucketBits.trailingZeroBitCount
+                    bucketBits &= bucketBits &- 1
+                    for member in bucketStarts[bucket]..<bucketStarts[bucket &+ 1] {
+                        let index = bucketMembers[member]
+                        if matches(index, anchoredAt: block &+ lane, in: base, from: start, to: end),
+                           !body(block &+ lane &- anchorOffsets[index], index) { return }
+                    }
+                }
+            }
+            offset = block &+ 16
         }
-        return nil
+        // The last few positions, too close to the end for a 16-byte block.
+        while offset < end {
+            for index in 0..<count where matches(index, anchoredAt: offset, in: base, from: start, to: end) {
+                if !body(offset &- anchorOffsets[index], index) { return }
+            }
+            offset &+= 1
+        }
+    }
+
+    /// Whether literal `index` lies whole in `start..<end` with its anchor at `position`.
+    @inline(__always)
+    private func matches(_ index: Int, anchoredAt position: Int, in base: UnsafePointer<UInt8>,
+                         from start: Int, to end: Int) -> Bool {
+        let literalStart = position &- anchorOffsets[index]
+        let length = lengths[index]
+        guard literalStart >= start, literalStart &+ length <= end else { return false }
+        let literal = bytes + starts[index]
+        for offset in 0..<length where fold[Int(base[literalStart &+ offset])] != literal[offset] { return false }
+        return true
     }
 }

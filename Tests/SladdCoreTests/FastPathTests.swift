@@ -1,0 +1,81 @@
+import Testing
+@testable import SladdCore
+
+/// The hot-path filters against the plain search they stand in for, on generated text dense in the
+/// bytes they react to. A filter that skips too much would leak; these tests say where.
+@Suite("Fast paths agree with the plain search")
+struct FastPathTests {
+    /// Words that put digits, letters, `+`, `@` and separators next to each other in every way.
+    static func denseLine(_ random: inout SeededRandom) -> String {
+        (0..<Int.random(in: 1...30, using: &random)).map { _ -> String in
+            switch Int.random(in: 0..<8, using: &random) {
+            case 0: Generate.identifier(&random)
+            case 1: "NO" + Generate.cleanWord(&random)
+            case 2: "+" + String(Int.random(in: 0...99_999_999_999, using: &random))
+            case 3: String(Int.random(in: 0...999_999_999_999_999_999, using: &random))
+            case 4: String((0..<Int.random(in: 1...5, using: &random)).map { _ in "ab1@+.-NO47 ".randomElement(using: &random)! })
+            case 5: "\u{1B}[32m" + Generate.identifier(&random)
+            default: Generate.cleanWord(&random)
+            }
+        }.joined(separator: ["", " ", "-", ".", "\t"].randomElement(using: &random)!)
+    }
+
+    @Test("The 64-byte block filter finds what a stop at every digit run finds", arguments: [1, 2, 3, 4] as [UInt64])
+    func blockFilterMatchesEveryTriggerScan(seed: UInt64) {
+        var random = SeededRandom(seed: seed)
+        var configuration = BuiltinScanner.Configuration()
+        (configuration.fodselsnummer, configuration.fhNumber, configuration.bankAccount) = (0, 1, 2)
+        (configuration.paymentCard, configuration.phone, configuration.iban, configuration.email) = (3, 4, 5, 6)
+        let scanner = BuiltinScanner(configuration: configuration)
+        for _ in 0..<300 {
+            let line = Array(Self.denseLine(&random).utf8)
+            // Every start offset, so block edges fall everywhere and windows start mid-line.
+            for lower in [0, 1, 7, 33, 63].filter({ $0 <= line.count }) {
+                line.withUnsafeBufferPointer { buffer in
+                    let region = ScanRegion(base: buffer.baseAddress!, lowerBound: lower, upperBound: buffer.count,
+                                            startsAtLineStart: lower == 0)
+                    var fast: [Match] = [], plain: [Match] = []
+                    var fastCounters = Counters(ruleCount: 7), plainCounters = Counters(ruleCount: 7)
+                    scanner.scan(region, into: &fast, counters: &fastCounters, filteringBlocks: true)
+                    scanner.scan(region, into: &plain, counters: &plainCounters, filteringBlocks: false)
+                    #expect(fast == plain, "\(String(decoding: line, as: UTF8.self)) from \(lower)")
+                    #expect(fastCounters == plainCounters)
+                }
+            }
+        }
+    }
+
+    @Test("The literal filter finds every literal a naive search finds", arguments: [1, 2, 3, 4, 5] as [UInt64])
+    func literalFilterMatchesNaiveSearch(seed: UInt64) {
+        var random = SeededRandom(seed: seed)
+        let alphabet = Array("abcAB_-:/ke")
+        for _ in 0..<60 {
+            // Literals of 1 to 6 bytes; short ones exercise the wildcard anchors.
+            let literals = (0..<Int.random(in: 1...12, using: &random)).map { _ in
+                String((0..<Int.random(in: 1...6, using: &random)).map { _ in alphabet.randomElement(using: &random)! })
+            }
+            let set = LiteralSet(literals.enumerated().map { ($0.element, $0.offset) })
+            let folded = literals.map { Array($0.lowercased().utf8) }
+            let text = Array(String((0..<Int.random(in: 0...300, using: &random)).map { _ in
+                (alphabet + Array("xyz 0")).randomElement(using: &random)!
+            }).utf8)
+            let lowered = text.map(ByteClass.lowercased)
+            var expected = Set<[Int]>()
+            for (index, literal) in folded.enumerated() where literal.count <= lowered.count {
+                for start in 0...(lowered.count - literal.count) where Array(lowered[start..<start + literal.count]) == literal {
+                    expected.insert([start, index])
+                }
+            }
+            var found = Set<[Int]>()
+            text.withUnsafeBufferPointer { buffer in
+                guard let base = buffer.baseAddress else { return }
+                set.forEachMatch(in: base, from: 0, to: buffer.count) { offset, literal in
+                    found.insert([offset, literal])
+                    return true
+                }
+                #expect((set.firstMatch(in: base, from: 0, to: buffer.count) != nil) == !expected.isEmpty)
+            }
+            #expect(found == expected, "literals \(literals) in \(String(decoding: text, as: UTF8.self))")
+        }
+    }
+}
