@@ -6,11 +6,11 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps run release test bench hostile patterns
 
-# PCRE2 (with JIT) through pkg-config; installed when missing.
+# PCRE2 (with JIT) and zlib through pkg-config; installed when missing.
 deps:
-	@if ! pkg-config --exists libpcre2-8 2>/dev/null; then \
-		echo "installing libpcre2-dev and pkg-config"; \
-		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libpcre2-dev pkg-config >/dev/null; \
+	@if ! pkg-config --exists libpcre2-8 zlib 2>/dev/null; then \
+		echo "installing libpcre2-dev, zlib1g-dev and pkg-config"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libpcre2-dev zlib1g-dev pkg-config >/dev/null; \
 	fi
 
 run: deps

@@ -20,6 +20,12 @@ let package = Package(
             pkgConfig: "libpcre2-8",
             providers: [.apt(["libpcre2-dev"]), .brew(["pcre2"])]
         ),
+        // zlib from the system, for gzip archives: `apt-get install zlib1g-dev`.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+        ),
         // SIMD kernels Swift cannot express (a byte shuffle), with a portable fallback.
         .target(name: "CSladdSIMD"),
         .target(
@@ -27,6 +33,7 @@ let package = Package(
             dependencies: [
                 "CPCRE2",
                 "CSladdSIMD",
+                "CZlib",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

@@ -27,7 +27,7 @@ struct Sladd: ParsableCommand {
             failure, 2 usage or configuration error.
             """,
         version: version,
-        subcommands: [PatternsCommand.self]
+        subcommands: [PatternsCommand.self, ScrubCommand.self, ScanCommand.self]
     )
 
     @OptionGroup(title: "Rules")

@@ -45,7 +45,7 @@ enum Binary {
         let inputFile = folder.appendingPathComponent("sladd-in-\(UUID().uuidString)")
         let errorFile = folder.appendingPathComponent("sladd-err-\(UUID().uuidString)")
         try input.write(to: inputFile)
-        FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
         defer {
             try? FileManager.default.removeItem(at: inputFile)
             try? FileManager.default.removeItem(at: errorFile)

@@ -23,9 +23,12 @@ public enum StreamError: Error, Equatable, CustomStringConvertible {
     case write(errno: Int32)
     /// The reader of our output went away (EPIPE): stop quietly, as `head` expects.
     case downstreamClosed
+    /// The input is not what it claims to be (a truncated or corrupt gzip member).
+    case corruptInput(String)
 
     public var description: String {
         switch self {
+        case .corruptInput(let reason): "the input is corrupt: \(reason)"
         case .read(let code): "cannot read the input: \(String(cString: strerror(code)))"
         case .write(let code): "cannot write the output: \(String(cString: strerror(code)))"
         case .downstreamClosed: "the output was closed by its reader"

@@ -1,0 +1,127 @@
+import Foundation
+
+/// Threads that mask blocks, each with its own filter (a filter's buffers are not shared).
+///
+/// Batch jobs cut files into blocks of whole lines; any worker may mask any block of any file, and
+/// `OrderedBlocks` puts the results back in order. Workers also compress, so one gzip file is
+/// compressed on every core (see `GzipMemberEncoder`).
+final class WorkerPool: @unchecked Sendable {
+    /// What a worker owns: a filter, and an encoder per gzip level it has needed.
+    /// Used by its one thread only.
+    final class Worker: @unchecked Sendable {
+        let filter: StreamFilter
+        private var encoders: [Int32: GzipMemberEncoder] = [:]
+
+        init(filter: StreamFilter) { self.filter = filter }
+
+        func encoder(level: Int32) -> GzipMemberEncoder {
+            if let encoder = encoders[level] { return encoder }
+            let encoder = GzipMemberEncoder(level: level)
+            encoders[level] = encoder
+            return encoder
+        }
+    }
+
+    // All mutable state below is guarded by `condition`.
+    private let condition = NSCondition()
+    private var tasks: [(Worker) -> Void] = []
+    private var head = 0
+    private var closed = false
+    private var threads: [Thread] = []
+
+    init(count: Int, makeFilter: () throws(ConfigurationError) -> StreamFilter) throws(ConfigurationError) {
+        for index in 0..<count {
+            let worker = Worker(filter: try makeFilter())
+            let thread = Thread { [self] in self.work(as: worker) }
+            thread.name = "sladd-worker-\(index)"
+            thread.stackSize = 1 << 20
+            threads.append(thread)
+        }
+        threads.forEach { $0.start() }
+    }
+
+    func submit(_ task: @escaping (Worker) -> Void) {
+        condition.lock()
+        tasks.append(task)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Lets the workers finish what was submitted, then end.
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func work(as worker: Worker) {
+        while true {
+            condition.lock()
+            while head == tasks.count && !closed { condition.wait() }
+            if head == tasks.count {
+                condition.unlock()
+                return
+            }
+            let task = tasks[head]
+            head += 1
+            if head > 1024 && head * 2 > tasks.count {
+                tasks.removeFirst(head)
+                head = 0
+            }
+            condition.unlock()
+            task(worker)
+        }
+    }
+}
+
+/// The blocks of one file, masked anywhere, written in order, with at most `limit` in flight so
+/// memory stays bounded whatever the file's size.
+final class OrderedBlocks: @unchecked Sendable {
+    struct Result {
+        var bytes: [UInt8]
+        var counters: Counters
+    }
+
+    // Guarded by `condition`.
+    private let condition = NSCondition()
+    private var finished: [Int: Result] = [:]
+    private var submitted = 0
+    private var written = 0
+    private let limit: Int
+
+    init(limit: Int) { self.limit = limit }
+
+    /// Queues `work` on the pool; writes finished blocks in order meanwhile, waiting while too many
+    /// are in flight.
+    func submit(to pool: WorkerPool, _ work: @escaping (WorkerPool.Worker) -> Result,
+                write: (Result) throws(BatchError) -> Void) throws(BatchError) {
+        try drain(until: limit - 1, write: write)
+        let sequence = submitted
+        submitted += 1
+        pool.submit { [self] worker in
+            let result = work(worker)
+            condition.lock()
+            finished[sequence] = result
+            condition.signal()
+            condition.unlock()
+        }
+    }
+
+    /// Writes every block, in order.
+    func finish(write: (Result) throws(BatchError) -> Void) throws(BatchError) {
+        try drain(until: 0, write: write)
+    }
+
+    /// Writes finished blocks in order until at most `pending` are unwritten.
+    private func drain(until pending: Int, write: (Result) throws(BatchError) -> Void) throws(BatchError) {
+        while submitted - written > pending {
+            condition.lock()
+            while finished[written] == nil { condition.wait() }
+            let result = finished.removeValue(forKey: written)!
+            condition.unlock()
+            written += 1
+            try write(result)
+        }
+    }
+}
