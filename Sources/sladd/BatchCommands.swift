@@ -25,6 +25,11 @@ struct BatchOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Lines longer than this are masked in overlapping windows (K and M suffixes).", valueName: "bytes"))
     var maxLineBytes: ByteCount = ByteCount(1 << 20)
 
+    @Option(help: ArgumentHelp(
+        "Take only shard K of N (0-based): files are dealt out by a hash of their path, so N machines or pods given the same tree share it without overlap.",
+        discussion: "Example (a Kubernetes Indexed Job): --shard $(JOB_COMPLETION_INDEX)/8", valueName: "K/N"))
+    var shard: Shard?
+
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard !paths.isEmpty else { throw ValidationError("name at least one file or folder") }
@@ -32,7 +37,8 @@ struct BatchOptions: ParsableArguments {
 
     /// Walks the paths, runs the job with a progress bar, writes the report; returns the reports.
     func run(mode: BatchMode, ruleSet: RuleSet, excluding: String? = nil) throws -> (reports: [FileReport], walkErrors: [String]) {
-        let tree = FileTree(roots: paths, followSymlinks: followSymlinks, excluding: excluding)
+        var tree = FileTree(roots: paths, followSymlinks: followSymlinks, excluding: excluding)
+        if let shard { tree.keep(where: { shard.contains($0.relativePath) }) }
         for note in tree.notes { FileHandle.standardError.write(Data("sladd: note: \(note)\n".utf8)) }
         for error in tree.errors { FileHandle.standardError.write(Data("sladd: error: \(error)\n".utf8)) }
         var filterConfiguration = StreamFilter.Configuration()
@@ -45,12 +51,36 @@ struct BatchOptions: ParsableArguments {
         let reports = try job.run(tree.files, progress: progress)
         bar?.stop()
         if let report {
+            if let slash = report.lastIndex(of: "/") {
+                try? FileManager.default.createDirectory(atPath: String(report[..<slash]), withIntermediateDirectories: true)
+            }
             let json = BatchReport.json(reports, rules: ruleSet.rules, mode: mode, walkErrors: tree.errors)
             guard FileManager.default.createFile(atPath: report, contents: Data(json.utf8)) else {
                 throw ExitWith(code: 2, message: "cannot write the report to \(report): check the folder exists and is writable")
             }
         }
         return (reports, tree.errors)
+    }
+}
+
+/// `K/N`: the files whose path hashes to K modulo N.
+struct Shard: ExpressibleByArgument {
+    let index: UInt64
+    let count: UInt64
+
+    init?(argument: String) {
+        let parts = argument.split(separator: "/")
+        guard parts.count == 2, let index = UInt64(parts[0]), let count = UInt64(parts[1]), count > 0, index < count else {
+            return nil
+        }
+        (self.index, self.count) = (index, count)
+    }
+
+    /// FNV-1a: the same on every machine and run (Swift's `hashValue` is seeded per process).
+    func contains(_ path: String) -> Bool {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in path.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return hash % count == index
     }
 }
 

@@ -135,4 +135,28 @@ struct BatchTests {
             grep -c 01019012480 "$T/out/long/x.log" | grep -qx 0 && echo "ok: nothing left" || echo "fail: identifiers left"
             """#)
     }
+
+    @Test("--shard K/N deals every file to exactly one of N shards")
+    func shardsPartitionTheTree() throws {
+        try Self.run(#"""
+            for k in 0 1 2; do "$SLADD" scan --json --shard $k/3 "$T/in" 2>/dev/null; done | python3 -c '
+            import json, sys
+            docs = [json.loads(d) for d in sys.stdin.read().replace("}\n{", "}\x00{").split("\x00")]
+            paths = [f["path"] for d in docs for f in d["files"]]
+            print("ok: partition" if len(paths) == len(set(paths)) == 7 else f"fail: {sorted(paths)}")
+            print("ok: spread" if sum(1 for d in docs if d["files"]) >= 2 else "fail: one shard took all")'
+            "$SLADD" scan --shard 3/3 "$T/in" > /dev/null 2>&1; s=$?
+            [ $s = 2 ] && echo "ok: bad shard is a usage error" || echo "fail: bad shard exit $s"
+            """#)
+    }
+
+    static let sparkAvailable = (try? Binary.shell("python3 -c 'import pyspark' && command -v java").status) == 0
+
+    @Test("The Spark example masks an archive through RDD.pipe (local mode)",
+          .enabled(if: sparkAvailable, "pyspark and Java are not installed; the example is not run"))
+    func sparkExample() throws {
+        let script = Binary.packageRoot.appendingPathComponent("examples/spark/test_scrub_with_spark.py").path
+        let result = try Binary.shell("python3 '\(script)'")
+        #expect(result.status == 0, "\(result.output)\(result.stderr)")
+    }
 }

@@ -85,6 +85,11 @@ public struct FileTree {
         }
     }
 
+    /// Keeps only the files `include` accepts (a shard of the tree).
+    public mutating func keep(where include: (BatchFile) -> Bool) {
+        files = files.filter(include)
+    }
+
     /// A temporary file of a run that was killed is removed; one of a running job is left alone.
     private mutating func removeIfAbandoned(_ path: String, owner: pid_t) {
         if kill(owner, 0) == 0 || errno == EPERM {
