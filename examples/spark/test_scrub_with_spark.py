@@ -33,7 +33,9 @@ def main():
         for part in range(3):
             with gzip.open(f"{folder}/app.log.{part}.gz", "wt") as out:
                 out.write("\n".join(lines) + "\n")
-        spark = SparkSession.builder.master("local[2]").appName("sladd-test").getOrCreate()
+        spark = (SparkSession.builder.master("local[2]").appName("sladd-test")
+                 .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+                 .config("spark.ui.enabled", "false").getOrCreate())
         try:
             scrub(spark.sparkContext, f"{folder}/app.log.*.gz", f"{folder}/clean", sladd)
         finally:
