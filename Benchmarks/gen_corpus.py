@@ -41,14 +41,16 @@ def pii(rng):
         lambda: "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
     ])()
 
-def synthetic(rng, value):
+KINDS = {"json": 0, "logfmt": 1, "cri": 2, "docker": 3}
+
+def synthetic(rng, value, kind=None):
     ts = f"2025-11-02T10:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}.{rng.randint(0, 999999999):09d}Z"
     msg = rng.choice(["GET /api/v1/orders/%d 200 %dms" % (rng.randint(1, 10**6), rng.randint(1, 900)),
                       "payment accepted order_id=%d amount=%d.%02d" % (rng.randint(10**10, 10**11), rng.randint(1, 9999), rng.randint(0, 99)),
                       "cache miss key=user:%x ttl=%d" % (rng.getrandbits(64), rng.randint(1, 3600)),
                       "request_id=%08x-%04x-%04x-%04x-%012x done" % (rng.getrandbits(32), rng.getrandbits(16), rng.getrandbits(16), rng.getrandbits(16), rng.getrandbits(48))])
     if value: msg += " user " + value
-    kind = rng.randint(0, 3)
+    kind = rng.randint(0, 3) if kind is None else kind
     if kind == 0:
         return json.dumps({"@timestamp": ts, "level": "INFO", "logger": "no.nav.app.Service", "thread": "http-nio-8080-exec-%d" % rng.randint(1, 200), "message": msg}, ensure_ascii=False)
     if kind == 1:
@@ -62,6 +64,8 @@ def main():
     parser.add_argument("--mb", type=float, default=64)
     parser.add_argument("--pii", type=float, default=0.03, help="share of lines carrying PII")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--format", choices=["mixed", *KINDS], default="mixed",
+                        help="mixed: half LogHub, half synthetic lines of every format; otherwise only that format")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     real = []
@@ -76,7 +80,9 @@ def main():
     batch = []
     while written < target:
         value = pii(rng) if rng.random() < args.pii else None
-        if real and rng.random() < 0.5:
+        if args.format != "mixed":
+            line = synthetic(rng, value, KINDS[args.format])
+        elif real and rng.random() < 0.5:
             line = rng.choice(real)
             if value: line += " " + value
         else:

@@ -41,10 +41,19 @@ struct Sladd: ParsableCommand {
                                discussion: "Example: --max-line-bytes 4M", valueName: "bytes"))
     var maxLineBytes: ByteCount = ByteCount(1 << 20)
 
+    @Option(help: ArgumentHelp(
+        "How lines are structured: auto (decided per line), text, json, docker, cri or logfmt.",
+        discussion: """
+            JSON values are scanned as what they mean after unescaping; keys and the CRI and Docker \
+            wrappers are never changed; a masked JSON number becomes a string. Example: --format cri
+            """, valueName: "format"))
+    var format: LineFormat = .auto
+
     mutating func run() throws {
         let ruleSet = try rules.ruleSet()
         var configuration = StreamFilter.Configuration()
         configuration.maxLineBytes = maxLineBytes.value
+        configuration.format = format
         let filter = try StreamFilter(ruleSet: ruleSet, configuration: configuration)
 
         // A closed downstream must surface as EPIPE, not kill us before the summary.
@@ -99,6 +108,8 @@ struct Sladd: ParsableCommand {
         Foundation.exit(code)
     }
 }
+
+extension LineFormat: ExpressibleByArgument {}
 
 /// An error that ends the process with a given status.
 struct ExitWith: Error {

@@ -19,4 +19,9 @@ typedef struct {
 size_t sladd_triple_filter_next(const sladd_triple_filter *filter, const uint8_t *base, size_t from, size_t to,
                                 uint8_t buckets[16]);
 
+
+
+/// `memmem` (a GNU extension Swift's Glibc module does not show): the first `needle` in `haystack`.
+const void *sladd_memmem(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length);
+
 #endif

@@ -3,6 +3,20 @@ struct Match: Equatable {
     var start: Int
     var end: Int
     var rule: Int
+    /// How the replacement is written into its surroundings.
+    var wrap: Wrap = .none
+
+    enum Wrap: UInt8, Comparable {
+        case none
+        /// The match was a JSON number: the replacement becomes a string, `"[fnr]"`.
+        case quoted
+        /// The same inside a JSON string that holds a JSON document: `\"[fnr]\"`.
+        case escapedQuoted
+        /// The match was percent-encoded: so is the replacement.
+        case percentEncoded
+
+        static func < (lhs: Wrap, rhs: Wrap) -> Bool { lhs.rawValue < rhs.rawValue }
+    }
 }
 
 extension Array where Element == Match {
@@ -22,6 +36,7 @@ extension Array where Element == Match {
             let next = self[index]
             if next.start < self[kept].end {
                 if next.end > self[kept].end { self[kept].end = next.end }
+                self[kept].wrap = Swift.max(self[kept].wrap, next.wrap)
             } else {
                 kept += 1
                 self[kept] = next

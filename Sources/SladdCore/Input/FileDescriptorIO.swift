@@ -11,6 +11,13 @@ public protocol ByteSource {
     /// Whether a read would return at once. When it would block, the filter flushes what it has,
     /// so a sidecar passes each line on promptly while a batch run still writes large blocks.
     func hasDataReady() -> Bool
+    /// Waits up to `milliseconds` for input; false when none came (a CRI partial record is then
+    /// written without waiting longer for its rest).
+    func waitForData(milliseconds: Int32) -> Bool
+}
+
+extension ByteSource {
+    public func waitForData(milliseconds: Int32) -> Bool { true }
 }
 
 /// Where a filter writes bytes to.
@@ -57,8 +64,15 @@ public struct FileDescriptorSource: ByteSource {
     }
 
     public func hasDataReady() -> Bool {
+        waitForData(milliseconds: 0)
+    }
+
+    public func waitForData(milliseconds: Int32) -> Bool {
         var request = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-        return poll(&request, 1, 0) > 0
+        while true {
+            let ready = poll(&request, 1, milliseconds)
+            if ready >= 0 || errno != EINTR { return ready != 0 }
+        }
     }
 }
 

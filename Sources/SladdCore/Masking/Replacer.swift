@@ -13,6 +13,36 @@ struct Replacer {
         key = pseudonymKey.map { SymmetricKey(data: $0) }
     }
 
+    /// Writes the replacement wrapped for where it goes (see `Match.Wrap`).
+    func write(_ value: UnsafeBufferPointer<UInt8>, action: CompiledAction, wrap: Match.Wrap, to output: OutputBuffer) {
+        switch wrap {
+        case .none:
+            write(value, action: action, to: output)
+        case .quoted, .escapedQuoted:
+            if wrap == .escapedQuoted { output.append(0x5C) }
+            output.append(0x22)
+            write(value, action: action, to: output)
+            if wrap == .escapedQuoted { output.append(0x5C) }
+            output.append(0x22)
+        case .percentEncoded:
+            let start = output.count
+            write(value, action: action, to: output)
+            let written = Array(output.bytes[start...])
+            output.removeLast(written.count)
+            for byte in written {
+                if ByteClass.isAlphanumeric(byte) || byte == 0x2D || byte == 0x2E || byte == 0x5F || byte == 0x7E || byte == 0x2A {
+                    output.append(byte)
+                } else {
+                    output.append(0x25)
+                    output.append(Self.hexDigits[Int(byte >> 4)])
+                    output.append(Self.hexDigits[Int(byte & 15)])
+                }
+            }
+        }
+    }
+
+    private static let hexDigits = Array("0123456789ABCDEF".utf8)
+
     func write(_ value: UnsafeBufferPointer<UInt8>, action: CompiledAction, to output: OutputBuffer) {
         switch action.action {
         case .token:
@@ -61,6 +91,8 @@ struct Replacer {
                 output.append(seen > alphanumerics - keepLast ? byte : Self.maskCharacter)
             } else if byte >= 0x80 {
                 if byte & 0xC0 != 0x80 { output.append(Self.maskCharacter) }
+            } else if byte == 0x22 || byte == 0x5C || byte == 0x25 {
+                output.append(Self.maskCharacter)  // part of an escape: copied, it could break the escape
             } else {
                 output.append(byte)
             }

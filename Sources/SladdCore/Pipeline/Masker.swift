@@ -14,7 +14,20 @@ public final class Masker {
     private let regexRules: [RegexRule]
     private let actions: [CompiledAction]
     private let replacer: Replacer
-    private var matches: [Match] = []
+    /// Detections of the current window (internal for the format pass, `Masker+Formats.swift`).
+    var matches: [Match] = []
+    /// How lines are structured; see `LineFormat`.
+    let format: LineFormat
+    /// Reused by the format pass.
+    var tokens: [JSONLine.Token] = []
+    var decodedMatches: [Match] = []
+    /// Reused by the format pass: all matches of a window in line order, and those of one line.
+    var formatScratch: (result: [Match], line: [Match]) = ([], [])
+    /// Lines of the current window with an escape the blanked copy could not stand in for.
+    var linesToDecode: [Int] = []
+    /// The blanked copy of a window with escapes (see `scanBase(for:)`).
+    var escapeScratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
+    var escapeScratchCapacity = 0
 
     struct RegexRule {
         let ruleIndex: Int
@@ -29,9 +42,10 @@ public final class Masker {
     /// Marks a line withheld because a regex hit its limit: written instead of the line, never its content.
     static let withheldRule = -1
 
-    public init(ruleSet: RuleSet) throws(ConfigurationError) {
+    public init(ruleSet: RuleSet, format: LineFormat = .auto) throws(ConfigurationError) {
         try ruleSet.validate()
         self.ruleSet = ruleSet
+        self.format = format
         var configuration = BuiltinScanner.Configuration()
         var regexRules: [RegexRule] = []
         var literalEntries: [(literal: String, owner: Int)] = []
@@ -64,6 +78,8 @@ public final class Masker {
         matches.reserveCapacity(64)
     }
 
+    deinit { escapeScratch.deallocate() }
+
     /// A stretch of the input to mask.
     struct Window {
         let base: UnsafePointer<UInt8>
@@ -93,11 +109,11 @@ public final class Masker {
     /// Masks `window`, appends the result to `output`, and counts what it found.
     func mask(_ window: Window, into output: OutputBuffer, counters: inout Counters, openLineMasked: Bool) -> Outcome {
         matches.removeAll(keepingCapacity: true)
-        let region = ScanRegion(base: window.base, lowerBound: window.context, upperBound: window.end,
-                                startsAtLineStart: window.contextAtLineStart, endsAtLineEnd: window.endAtLineEnd)
-        builtins.scan(region, into: &matches, counters: &counters)
-        for rule in regexRules where !rule.hasPrefilter { runOnEveryLine(rule, in: window, counters: &counters) }
-        if !literals.isEmpty { runPrefilteredRules(in: window, counters: &counters) }
+        let scanned = scanBase(for: window)
+        detect(in: Window(base: scanned, context: window.context, start: window.start, end: window.end,
+                          contextAtLineStart: window.contextAtLineStart, endAtLineEnd: window.endAtLineEnd,
+                          emitLimit: window.emitLimit), counters: &counters)
+        if format != .text { applyFormats(in: window, counters: &counters) }
 
         // Drop what lies in the look-behind, and what is already masked.
         var kept = 0
@@ -133,7 +149,7 @@ public final class Masker {
                 if match.end == window.end && !window.endAtLineEnd { outcome.withholdsOpenLine = true }
             } else {
                 replacer.write(UnsafeBufferPointer(start: window.base + match.start, count: match.end - match.start),
-                               action: actions[match.rule], to: output)
+                               action: actions[match.rule], wrap: match.wrap, to: output)
             }
             cursor = match.end
         }
@@ -141,6 +157,15 @@ public final class Masker {
         if Self.firstNewline(in: window.base, from: cursor, to: emitEnd) != nil { lineMasked = false }
         outcome.lastLineMasked = lineMasked
         return outcome
+    }
+
+    /// Runs every detector over `window`, appending to `matches`.
+    func detect(in window: Window, counters: inout Counters) {
+        let region = ScanRegion(base: window.base, lowerBound: window.context, upperBound: window.end,
+                                startsAtLineStart: window.contextAtLineStart, endsAtLineEnd: window.endAtLineEnd)
+        builtins.scan(region, into: &matches, counters: &counters)
+        for rule in regexRules where !rule.hasPrefilter { runOnEveryLine(rule, in: window, counters: &counters) }
+        if !literals.isEmpty { runPrefilteredRules(in: window, counters: &counters) }
     }
 
     static let withheldMarker: [UInt8] = Array("[sladd: line withheld, a rule hit its regex limit]".utf8)
@@ -161,7 +186,8 @@ public final class Masker {
         let base = window.base
         var searchFrom = window.context
         while let hit = literals.firstMatch(in: base, from: searchFrom, to: window.end) {
-            let lineStart = Self.lastNewline(in: base, from: window.context, to: hit.offset).map { $0 + 1 } ?? window.context
+            // `searchFrom` is a line start: looking back further would make a long line quadratic.
+            let lineStart = Self.lastNewline(in: base, from: searchFrom, to: hit.offset).map { $0 + 1 } ?? searchFrom
             let lineEnd = Self.firstNewline(in: base, from: hit.offset, to: window.end) ?? window.end
             for index in triggered.indices { triggered[index] = false }
             // Literals come in the order of their anchors, not of their starts, and several can share
@@ -210,6 +236,28 @@ public final class Masker {
         var contentEnd = lineEnd
         if contentEnd > lineStart && window.base[contentEnd - 1] == 0x0D { contentEnd -= 1 }
         matches.append(Match(start: max(lineStart, window.start), end: contentEnd, rule: Self.withheldRule))
+    }
+
+    /// Line starts of offsets asked for in ascending order. Each call looks back only to the previous
+    /// offset, so a long line with thousands of offsets costs one pass, not one pass per offset.
+    struct LineStartCursor {
+        let base: UnsafePointer<UInt8>
+        private(set) var lineStart: Int
+        private var scanned: Int
+
+        init(base: UnsafePointer<UInt8>, from start: Int) {
+            self.base = base
+            lineStart = start
+            scanned = start
+        }
+
+        mutating func lineStart(of offset: Int) -> Int {
+            if offset > scanned {
+                if let newline = Masker.lastNewline(in: base, from: scanned, to: offset) { lineStart = newline + 1 }
+                scanned = offset
+            }
+            return lineStart
+        }
     }
 
     @inline(__always)

@@ -41,6 +41,11 @@ final class OutputBuffer {
 
     var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
 
+    /// Drops the last `length` bytes (a replacement rewritten in another encoding).
+    func removeLast(_ length: Int) {
+        count -= min(length, count)
+    }
+
     @inline(__always)
     private func reserve(_ extra: Int) {
         guard count + extra > capacity else { return }

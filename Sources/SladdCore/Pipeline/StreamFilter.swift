@@ -17,6 +17,12 @@ public final class StreamFilter {
         /// Bytes before a window kept to judge boundaries (`\b`, look-behind, "no digit before").
         public var lookBehind = 256
 
+        /// How lines are structured (default: decided per line).
+        public var format: LineFormat = .auto
+        /// How long a CRI partial (`P`) record waits for the rest of its line before it is written
+        /// alone: the latency bound of a split identifier's detection.
+        public var partialWaitMilliseconds: Int32 = 50
+
         public init() {}
     }
 
@@ -36,7 +42,7 @@ public final class StreamFilter {
         var configuration = configuration
         configuration.windowOverlap = min(configuration.windowOverlap, configuration.maxLineBytes / 4)
         self.configuration = configuration
-        masker = try Masker(ruleSet: ruleSet)
+        masker = try Masker(ruleSet: ruleSet, format: configuration.format)
         counters = Counters(ruleCount: ruleSet.rules.count)
         output = OutputBuffer(capacity: configuration.flushThreshold + (64 << 10))
         capacity = configuration.maxLineBytes + configuration.lookBehind + configuration.readSize
@@ -76,12 +82,25 @@ public final class StreamFilter {
             return outcome
         }
 
+        // `start..<heldEnd` waits for the rest of a CRI partial record (whole lines).
+        var heldEnd: Int?
+
         while true {
+            if let held = heldEnd, !source.waitForData(milliseconds: configuration.partialWaitMilliseconds) {
+                // The rest did not come in time: write what waits, and then wait for input as usual.
+                _ = emit(Masker.Window(base: buffer, context: context, start: start, end: held,
+                                       contextAtLineStart: atLineStart, endAtLineEnd: true, emitLimit: held))
+                start = held
+                context = held
+                heldEnd = nil
+                try flush(to: &sink)
+            }
             if capacity - end < configuration.readSize {
                 // Keep the look-behind and the open line; move them to the front.
                 let keep = end - context
                 buffer.update(from: buffer + context, count: keep)
                 start -= context
+                heldEnd = heldEnd.map { $0 - context }
                 end = keep
                 context = 0
             }
@@ -102,16 +121,28 @@ public final class StreamFilter {
             // Only the bytes just read can hold a newline: what was pending before had none.
             if let newline = Masker.lastNewline(in: buffer, from: max(start, end - count), to: end) {
                 let chunkEnd = newline + 1
-                _ = emit(Masker.Window(base: buffer, context: context, start: start, end: chunkEnd,
-                                       contextAtLineStart: atLineStart,
-                                       endAtLineEnd: true, emitLimit: chunkEnd))
-                start = chunkEnd
-                context = chunkEnd
-                atLineStart = true
-                openLineMasked = false
+                // A trailing CRI partial record waits (briefly) for its rest, so that an identifier split
+                // between the two is seen whole.
+                var writeEnd = chunkEnd
+                heldEnd = nil
+                if configuration.format.recognisesCRI, let hold = CRIRecord.holdPoint(in: buffer, from: start, to: chunkEnd),
+                   chunkEnd - hold <= configuration.maxLineBytes / 2 {
+                    writeEnd = hold
+                    heldEnd = chunkEnd
+                }
+                if writeEnd > start {
+                    _ = emit(Masker.Window(base: buffer, context: context, start: start, end: writeEnd,
+                                           contextAtLineStart: atLineStart,
+                                           endAtLineEnd: true, emitLimit: writeEnd))
+                    start = writeEnd
+                    context = writeEnd
+                    atLineStart = true
+                    openLineMasked = false
+                }
             }
 
             while end - start >= configuration.maxLineBytes {
+                heldEnd = nil  // a long line follows: what waited goes out with it
                 if atLineStart && context == start { counters.oversizeLines += 1 }
                 let outcome = emit(Masker.Window(base: buffer, context: context, start: start, end: end,
                                                  contextAtLineStart: context == start && atLineStart,

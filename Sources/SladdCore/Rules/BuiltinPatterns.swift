@@ -41,6 +41,30 @@ enum BuiltinPatterns {
               - input: "born 010190-12480, again 010190 12480"
                 output: "born [fnr], again [fnr]"
 
+          - id: pii.key_value
+            label: id
+            description: 'Values of keys that name an identity number (fnr=, "personnummer": …, ssn:), masked whole, checksum or not'
+            regex: '(?i)(?<![A-Za-z0-9])(?:fnr|f(?:o|ø|oe)dselsnummer|personnummer|personnr|ssn|social_security_number|national_id|birth_number)\]?["'']?\s*[=:]\s*(?![a-z]{16}\])(?|"([^"]+)"|''([^'']+)''|([^\s"'',;&{}()\[\]<>]+))'
+            group: 1
+            prefilter: [fnr, dselsnummer, personnummer, personnr, ssn, social_security, national_id, birth_number]
+            match:
+              - "fnr=12345678901"
+              - "{\"fodselsnummer\": \"1234\"}"
+              - "user.ssn: 123-45-6789"
+              - "?personnummer=0101&x=1"
+              - "{\"FNR\":1019012480}"
+              - "user[fnr]=0101901248"
+            no_match:
+              - "fnrs are masked"
+              - "[fnr:abcdefghijklmnop]"
+              - "class=Fnr"
+              - "lssn=1"
+            examples:
+              - input: "login fnr=12345678901 ok"
+                output: "login fnr=[id] ok"
+              - input: "{\"fnr\":1019012480,\"n\":1}"
+                output: "{\"fnr\":\"[id]\",\"n\":1}"
+
           - id: no.fh
             label: fh-nummer
             description: FH-nummer (health care help numbers, first digit 8 or 9, no date); rare, off by default

@@ -27,6 +27,8 @@ final class LiteralSet {
     private let bucketStarts: UnsafeMutablePointer<Int>
     /// The filter's answer for the 16 positions of a block: bucket bits per position.
     private let blockBuckets: UnsafeMutablePointer<UInt8>
+    /// The last 17 or fewer bytes of a text, padded to two blocks plus the anchor's two bytes.
+    private let tailBlock = UnsafeMutablePointer<UInt8>.allocate(capacity: 34)
 
     /// Bytes of log text from most to least frequent; bytes not listed are rarer still.
     private static let commonness: [Int] = {
@@ -114,7 +116,8 @@ final class LiteralSet {
         for pointer in [UnsafeMutableRawPointer(bytes), UnsafeMutableRawPointer(starts), UnsafeMutableRawPointer(lengths),
                         UnsafeMutableRawPointer(anchorOffsets), UnsafeMutableRawPointer(fold),
                         UnsafeMutableRawPointer(filter), UnsafeMutableRawPointer(bucketMembers),
-                        UnsafeMutableRawPointer(bucketStarts), UnsafeMutableRawPointer(blockBuckets)] {
+                        UnsafeMutableRawPointer(bucketStarts), UnsafeMutableRawPointer(blockBuckets),
+                        UnsafeMutableRawPointer(tailBlock)] {
             pointer.deallocate()
         }
     }
@@ -162,12 +165,36 @@ final class LiteralSet {
             }
             offset = block &+ 16
         }
-        // The last few positions, too close to the end for a 16-byte block.
-        while offset < end {
-            for index in 0..<count where matches(index, anchoredAt: offset, in: base, from: start, to: end) {
-                if !body(offset &- anchorOffsets[index], index) { return }
+        // The last few positions, too close to the end for a 16-byte block: the filter runs on a copy
+        // padded with zeros (no literal holds one), and candidates are checked against the real bytes.
+        // Short texts (JSON values, decoded strings) are all tail, so this is a hot path too.
+        guard offset < end else { return }
+        let tail = end &- offset
+        tailBlock.update(repeating: 0, count: 34)
+        tailBlock.update(from: base + offset, count: tail)
+        var blockStart = 0
+        while blockStart < tail {
+            let block = sladd_triple_filter_next(filter, tailBlock, blockStart, 34, blockBuckets)
+            guard block &+ 18 <= 34 else { return }
+            let buckets = UnsafeRawPointer(blockBuckets).loadUnaligned(as: SIMD16<UInt8>.self)
+            var lanes = ~ByteClassMasks.bits(buckets .== SIMD16<UInt8>()) & 0xFFFF
+            while lanes != 0 {
+                let lane = lanes.trailingZeroBitCount
+                lanes &= lanes &- 1
+                let position = offset &+ block &+ lane
+                guard position < end else { break }
+                var bucketBits = blockBuckets[lane]
+                while bucketBits != 0 {
+                    let bucket = bucketBits.trailingZeroBitCount
+                    bucketBits &= bucketBits &- 1
+                    for member in bucketStarts[bucket]..<bucketStarts[bucket &+ 1] {
+                        let index = bucketMembers[member]
+                        if matches(index, anchoredAt: position, in: base, from: start, to: end),
+                           !body(position &- anchorOffsets[index], index) { return }
+                    }
+                }
             }
-            offset &+= 1
+            blockStart = block &+ 16
         }
     }
 

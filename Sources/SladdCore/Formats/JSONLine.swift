@@ -1,0 +1,152 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A strict, allocation-free JSON tokenizer for one line: the spans of keys, string values and
+/// numbers, or nil when the line is not one JSON document (then it is masked as text).
+///
+/// Spans are of the raw bytes: a string's span is its content between the quotes, escapes as written.
+struct JSONLine {
+    enum Kind { case key, string, number }
+
+    struct Token {
+        var kind: Kind
+        var start: Int
+        var end: Int
+        var hasEscapes: Bool
+    }
+
+    static let maximumDepth = 64
+
+    /// Calls `visit` for each token in order; returns false (having maybe visited some) when
+    /// `start..<end` is not exactly one JSON value with optional surrounding whitespace.
+    static func parse(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int, visit: (Token) -> Void) -> Bool {
+        var parser = Parser(base: base, cursor: start, end: end)
+        parser.skipSpace()
+        guard parser.value(depth: 0, visit: visit) else { return false }
+        parser.skipSpace()
+        return parser.cursor == end
+    }
+
+    private struct Parser {
+        let base: UnsafePointer<UInt8>
+        var cursor: Int
+        let end: Int
+
+        mutating func skipSpace() {
+            while cursor < end, base[cursor] == 0x20 || base[cursor] == 0x09 || base[cursor] == 0x0D || base[cursor] == 0x0A {
+                cursor += 1
+            }
+        }
+
+        mutating func value(depth: Int, visit: (Token) -> Void) -> Bool {
+            guard cursor < end, depth < JSONLine.maximumDepth else { return false }
+            switch base[cursor] {
+            case 0x7B: // {
+                cursor += 1
+                skipSpace()
+                if cursor < end && base[cursor] == 0x7D { cursor += 1; return true }
+                while true {
+                    guard cursor < end, base[cursor] == 0x22, let key = string(kind: .key) else { return false }
+                    visit(key)
+                    skipSpace()
+                    guard cursor < end, base[cursor] == 0x3A else { return false }
+                    cursor += 1
+                    skipSpace()
+                    guard value(depth: depth + 1, visit: visit) else { return false }
+                    skipSpace()
+                    guard cursor < end else { return false }
+                    if base[cursor] == 0x2C { cursor += 1; skipSpace(); continue }
+                    guard base[cursor] == 0x7D else { return false }
+                    cursor += 1
+                    return true
+                }
+            case 0x5B: // [
+                cursor += 1
+                skipSpace()
+                if cursor < end && base[cursor] == 0x5D { cursor += 1; return true }
+                while true {
+                    guard value(depth: depth + 1, visit: visit) else { return false }
+                    skipSpace()
+                    guard cursor < end else { return false }
+                    if base[cursor] == 0x2C { cursor += 1; skipSpace(); continue }
+                    guard base[cursor] == 0x5D else { return false }
+                    cursor += 1
+                    return true
+                }
+            case 0x22:
+                guard let token = string(kind: .string) else { return false }
+                visit(token)
+                return true
+            case 0x74: return literal("true")
+            case 0x66: return literal("false")
+            case 0x6E: return literal("null")
+            default:
+                guard let token = number() else { return false }
+                visit(token)
+                return true
+            }
+        }
+
+        mutating func literal(_ word: StaticString) -> Bool {
+            let count = word.utf8CodeUnitCount
+            guard end - cursor >= count, memcmp(base + cursor, word.utf8Start, count) == 0 else { return false }
+            cursor += count
+            return true
+        }
+
+        /// At the opening quote.
+        mutating func string(kind: Kind) -> Token? {
+            cursor += 1
+            let start = cursor
+            var hasEscapes = false
+            while cursor < end {
+                let byte = base[cursor]
+                if byte == 0x22 {
+                    cursor += 1
+                    return Token(kind: kind, start: start, end: cursor - 1, hasEscapes: hasEscapes)
+                }
+                if byte == 0x5C {
+                    hasEscapes = true
+                    guard cursor + 1 < end else { return nil }
+                    let escaped = base[cursor + 1]
+                    if escaped == 0x75 { // u
+                        guard cursor + 6 <= end, (2..<6).allSatisfy({ JSONEscapes.hexValue(base[cursor + $0]) != nil }) else { return nil }
+                        cursor += 6
+                        continue
+                    }
+                    guard "\"\\/bfnrt".utf8.contains(escaped) else { return nil }
+                    cursor += 2
+                    continue
+                }
+                guard byte >= 0x20 else { return nil }  // raw control characters are not JSON
+                cursor += 1
+            }
+            return nil
+        }
+
+        mutating func number() -> Token? {
+            let start = cursor
+            if cursor < end && base[cursor] == 0x2D { cursor += 1 }
+            let digitsStart = cursor
+            while cursor < end && ByteClass.isDigit(base[cursor]) { cursor += 1 }
+            guard cursor > digitsStart else { return nil }
+            if cursor < end && base[cursor] == 0x2E {
+                cursor += 1
+                let fraction = cursor
+                while cursor < end && ByteClass.isDigit(base[cursor]) { cursor += 1 }
+                guard cursor > fraction else { return nil }
+            }
+            if cursor < end && (base[cursor] | 0x20) == 0x65 {
+                cursor += 1
+                if cursor < end && (base[cursor] == 0x2B || base[cursor] == 0x2D) { cursor += 1 }
+                let exponent = cursor
+                while cursor < end && ByteClass.isDigit(base[cursor]) { cursor += 1 }
+                guard cursor > exponent else { return nil }
+            }
+            return Token(kind: .number, start: start, end: cursor, hasEscapes: false)
+        }
+    }
+}

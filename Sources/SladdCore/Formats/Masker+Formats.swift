@@ -1,0 +1,337 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CSladdSIMD
+
+/// The format pass: after the text scan of a window, lines that are structured or escaped get a
+/// second look at what they mean.
+///
+/// - A CRI record's prefix (time, stream, tag) is never masked.
+/// - In a JSON document keys are never masked; a match in a number becomes a quoted string; a string
+///   with escapes (`\u0040`, `\"`, Docker's trailing `\n`) is decoded and scanned as what it says, and
+///   a string that holds a JSON document (Docker's `log`) is read as one, one level deep.
+/// - Percent-encoded text (`ola%40example.no`) is decoded and scanned; its replacement is encoded.
+///
+/// Only lines with a match, a backslash or a `%` are looked at, so clean lines cost a `memchr`.
+/// Matches from the decoded text are added to those of the raw scan (their union is masked), and
+/// a line that is not valid JSON stays masked as text: never less valid than it came in.
+extension Masker {
+    /// The bytes the detectors read for `window`: the window itself, or, when it holds backslashes, a
+    /// copy in which every escape that stands for a separator (`\n`, `\t`, `\\`, `\/`, Docker's
+    /// `\u003c`, a non-ASCII letter) is blanked to spaces of the same length. Offsets stay the same,
+    /// so `01019012480\n` is seen as a number that ends, and `\u003ckari@example.com` as an address
+    /// after a separator. Escapes that may spell part of an identifier (`\u0040`, `\"`) are left, and
+    /// their lines noted in `linesToDecode` for the decoding pass.
+    ///
+    /// Hot path: Docker's `log` always ends in `\n`; decoding every such line cost five times the scan.
+    func scanBase(for window: Window) -> UnsafePointer<UInt8> {
+        linesToDecode.removeAll(keepingCapacity: true)
+        let base = window.base
+        guard format != .text, let first = memchr(base + window.context, 0x5C, window.end - window.context) else { return base }
+        let length = window.end - window.context
+        if escapeScratchCapacity < length {
+            escapeScratch.deallocate()
+            escapeScratchCapacity = max(length, 2 * escapeScratchCapacity)
+            escapeScratch = .allocate(capacity: escapeScratchCapacity)
+        }
+        escapeScratch.update(from: base + window.context, count: length)
+        let copy = escapeScratch - window.context  // absolute offsets, like `base`
+        var cursor = UnsafeRawPointer(first) - UnsafeRawPointer(base)
+        var lineStarts = LineStartCursor(base: base, from: window.context)
+        while cursor < window.end - 1 {
+            let length = JSONEscapes.separatorEscapeLength(base, at: cursor, end: window.end)
+            if length > 0 {
+                for offset in cursor..<cursor + length { copy[offset] = 0x20 }
+                cursor += length
+            } else {
+                let lineStart = lineStarts.lineStart(of: cursor)
+                if linesToDecode.last != lineStart { linesToDecode.append(lineStart) }
+                cursor += 2
+            }
+            guard cursor < window.end, let next = memchr(base + cursor, 0x5C, window.end - cursor) else { break }
+            cursor = UnsafeRawPointer(next) - UnsafeRawPointer(base)
+        }
+        return UnsafePointer(copy)
+    }
+
+    func applyFormats(in window: Window, counters: inout Counters) {
+        let base = window.base
+        // A window that starts inside a line (the continuation of a long one) leaves that line as text.
+        let firstLine: Int
+        if window.start == window.context ? window.contextAtLineStart : base[window.start - 1] == 0x0A {
+            firstLine = window.start
+        } else {
+            guard let newline = Self.firstNewline(in: base, from: window.start, to: window.end) else { return }
+            firstLine = newline + 1
+        }
+        // Only whole lines are structured: a line still open at the window end stays text here.
+        let linesEnd: Int
+        if window.endAtLineEnd {
+            linesEnd = window.end
+        } else {
+            guard let newline = Self.lastNewline(in: base, from: firstLine, to: window.end) else { return }
+            linesEnd = newline
+        }
+        if format == .cri || (format == .auto && Self.holdsCRIRecords(window, firstLine: firstLine, linesEnd: linesEnd)) {
+            maskCRIJunctions(in: window, from: firstLine, counters: &counters)
+        }
+        // The lines to look at: with a match, with an escape to decode, with a percent escape.
+        matches.sort { $0.start < $1.start }
+        var lines = linesToDecode.filter { $0 >= firstLine && $0 <= linesEnd }
+        var lineStarts = LineStartCursor(base: base, from: firstLine)
+        for match in matches where match.start >= firstLine && match.start <= linesEnd {
+            let start = lineStarts.lineStart(of: match.start)
+            if lines.last != start { lines.append(start) }
+        }
+        var cursor = firstLine
+        while cursor < linesEnd, let found = memchr(base + cursor, 0x25, linesEnd - cursor) {
+            let offset = UnsafeRawPointer(found) - UnsafeRawPointer(base)
+            let end = Self.firstNewline(in: base, from: offset, to: linesEnd) ?? linesEnd
+            if PercentEscapes.contains(base, from: offset, to: end) {
+                lines.append(Self.lastNewline(in: base, from: cursor, to: offset).map { $0 + 1 } ?? cursor)
+            }
+            cursor = end + 1
+        }
+        guard !lines.isEmpty else { return }
+        lines.sort()
+
+        // One pass over lines and matches, both in order: each line gets its own matches.
+        // Scratch arrays are swapped out and back: their buffers live as long as the masker.
+        var result = formatScratch.result
+        var lineMatches = formatScratch.line
+        formatScratch = ([], [])
+        defer { formatScratch = (result, lineMatches) }
+        result.removeAll(keepingCapacity: true)
+        var index = 0
+        var previous = -1
+        for start in lines where start != previous {
+            previous = start
+            let newline = Self.firstNewline(in: base, from: start, to: window.end)
+            guard newline != nil || window.endAtLineEnd else { continue }
+            let end = newline ?? window.end
+            while index < matches.count && matches[index].start < start {
+                result.append(matches[index])
+                index += 1
+            }
+            lineMatches.removeAll(keepingCapacity: true)
+            while index < matches.count && matches[index].start <= end {
+                lineMatches.append(matches[index])
+                index += 1
+            }
+            structureLine(start, end, matches: &lineMatches, in: window, counters: &counters)
+            result += lineMatches
+        }
+        result += matches[index...]
+        swap(&matches, &result)
+
+        // A match found both raw and decoded is one match.
+        matches.sort { ($0.start, $0.end, $0.rule) < ($1.start, $1.end, $1.rule) }
+        var kept = 0
+        for index in matches.indices {
+            if kept > 0 && matches[kept - 1].start == matches[index].start && matches[kept - 1].end == matches[index].end
+                && matches[kept - 1].rule == matches[index].rule {
+                matches[kept - 1].wrap = max(matches[kept - 1].wrap, matches[index].wrap)
+                continue
+            }
+            matches[kept] = matches[index]
+            kept += 1
+        }
+        matches.removeSubrange(kept...)
+    }
+
+    private func structureLine(_ lineStart: Int, _ lineEnd: Int, matches lineMatches: inout [Match], in window: Window,
+                               counters: inout Counters) {
+        let base = window.base
+        var end = lineEnd
+        if end > lineStart && base[end - 1] == 0x0D { end -= 1 }
+        var messageStart = lineStart
+        if format.recognisesCRI, let start = CRIRecord.messageStart(in: base, from: lineStart, to: end) {
+            messageStart = start
+            lineMatches.removeAll { $0.rule != Self.withheldRule && $0.start < start }
+        }
+        var first = messageStart
+        while first < end && (base[first] == 0x20 || base[first] == 0x09) { first += 1 }
+        if format.recognisesJSON && first < end && base[first] == 0x7B,
+           applyJSON(base, from: first, to: end, matches: &lineMatches, nested: false, counters: &counters) {
+            return
+        }
+        guard PercentEscapes.contains(base, from: messageStart, to: end) else { return }
+        var shadow = Shadow()
+        PercentEscapes.decode(base, from: messageStart, to: end, into: &shadow)
+        for match in detectDecoded(shadow, counters: &counters) { lineMatches.append(mapped(match, through: shadow, percent: true)) }
+    }
+
+    /// Applies JSON structure to `matches` (in `base` coordinates); false when not one JSON document.
+    private func applyJSON(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int, matches list: inout [Match],
+                           nested: Bool, counters: inout Counters) -> Bool {
+        tokens.removeAll(keepingCapacity: true)
+        guard JSONLine.parse(base, from: start, to: end, visit: { tokens.append($0) }) else { return false }
+        let documentTokens = tokens
+        for token in documentTokens {
+            switch token.kind {
+            case .key:
+                list.removeAll { $0.rule != Self.withheldRule && $0.start < token.end && $0.end > token.start }
+            case .number:
+                for index in list.indices where list[index].start < token.end && list[index].end > token.start {
+                    list[index].start = min(list[index].start, token.start)
+                    list[index].end = max(list[index].end, token.end)
+                    list[index].wrap = nested ? .escapedQuoted : .quoted
+                }
+            case .string:
+                let percent = PercentEscapes.contains(base, from: token.start, to: token.end)
+                guard token.hasEscapes || percent else { continue }
+                // Separator escapes only: the scan of the blanked copy saw this string right.
+                if token.hasEscapes && !percent && !nested && base[token.start] != 0x7B
+                    && JSONEscapes.hasOnlySeparatorEscapes(base, from: token.start, to: token.end) { continue }
+                if token.hasEscapes {
+                    // What the text scan saw here was escaped text (`\u0040`, `\\"`): the decoded
+                    // text below is scanned instead, with the structure of a document inside.
+                    list.removeAll { $0.rule != Self.withheldRule && $0.start >= token.start && $0.end <= token.end }
+                }
+                var shadow = Shadow()
+                if token.hasEscapes {
+                    JSONEscapes.decode(base, from: token.start, to: token.end, into: &shadow)
+                } else {
+                    PercentEscapes.decode(base, from: token.start, to: token.end, into: &shadow)
+                }
+                var decoded = detectDecoded(shadow, counters: &counters)
+                if token.hasEscapes && !nested, let first = shadow.bytes.firstIndex(where: { $0 != 0x20 }),
+                   shadow.bytes[first] == 0x7B {
+                    // A JSON document inside a string (Docker's `log`): its keys and numbers count too.
+                    shadow.bytes.withUnsafeBufferPointer { inner in
+                        _ = applyJSON(inner.baseAddress!, from: first, to: Self.trimmedEnd(inner), matches: &decoded,
+                                      nested: true, counters: &counters)
+                    }
+                }
+                for match in decoded {
+                    list.append(mapped(match, through: shadow, percent: !token.hasEscapes))
+                }
+                if token.hasEscapes && PercentEscapes.contains(shadow.bytes, from: 0, to: shadow.bytes.count) {
+                    var urlShadow = Shadow()
+                    shadow.bytes.withUnsafeBufferPointer { decodedBytes in
+                        PercentEscapes.decode(decodedBytes.baseAddress!, from: 0, to: decodedBytes.count, into: &urlShadow, map: shadow)
+                    }
+                    for match in detectDecoded(urlShadow, counters: &counters) {
+                        list.append(mapped(match, through: urlShadow, percent: true))
+                    }
+                }
+            }
+        }
+        return true
+    }
+
+    /// The end of a decoded document without its trailing line break (Docker's `log` ends in `\n`).
+    private static func trimmedEnd(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var end = bytes.count
+        while end > 0 && (bytes[end - 1] == 0x0A || bytes[end - 1] == 0x0D || bytes[end - 1] == 0x20) { end -= 1 }
+        return end
+    }
+
+    private func mapped(_ match: Match, through shadow: Shadow, percent: Bool) -> Match {
+        let source = shadow.source(of: match.start, match.end)
+        var wrap = match.wrap
+        if percent && wrap == .none && shadow.isEscaped(match.start, match.end) { wrap = .percentEncoded }
+        return Match(start: source.start, end: source.end, rule: match.rule, wrap: wrap)
+    }
+
+    /// Runs every detector over decoded text, as one or more whole lines.
+    func detectDecoded(_ shadow: Shadow, counters: inout Counters) -> [Match] {
+        detectDecoded(shadow.bytes, counters: &counters)
+    }
+
+    func detectDecoded(_ text: [UInt8], counters: inout Counters) -> [Match] {
+        guard !text.isEmpty else { return [] }
+        let saved = matches
+        matches = decodedMatches
+        matches.removeAll(keepingCapacity: true)
+        text.withUnsafeBufferPointer { bytes in
+            detect(in: Window(base: bytes.baseAddress!, context: 0, start: 0, end: bytes.count, contextAtLineStart: true,
+                              endAtLineEnd: true, emitLimit: bytes.count), counters: &counters)
+        }
+        let found = matches
+        decodedMatches = matches
+        matches = saved
+        return found
+    }
+}
+
+extension PercentEscapes {
+    static func contains(_ bytes: [UInt8], from start: Int, to end: Int) -> Bool {
+        bytes.withUnsafeBufferPointer { contains($0.baseAddress!, from: start, to: end) }
+    }
+}
+
+extension Masker {
+    /// How many bytes each side of a CRI split are read together: longer than any identifier.
+    static let criJunctionBytes = 96
+
+    /// An identifier split between a `P` record and the next record of its stream is masked in both.
+    func maskCRIJunctions(in window: Window, from firstLine: Int, counters: inout Counters) {
+        let base = window.base
+        for needle in ["stdout P ", "stderr P "] {
+            var cursor = firstLine
+            while cursor < window.end {
+                let found = needle.withCString { sladd_memmem(base + cursor, window.end - cursor, $0, 9) }
+                guard let found else { break }
+                let offset = UnsafeRawPointer(found) - UnsafeRawPointer(base)
+                let lineStart = Self.lastNewline(in: base, from: firstLine, to: offset).map { $0 + 1 } ?? firstLine
+                guard let lineEnd = Self.firstNewline(in: base, from: offset, to: window.end) else { break }
+                cursor = lineEnd + 1
+                guard let record = CRIRecord.header(in: base, lineStart: lineStart, lineEnd: Self.contentEnd(base, lineStart, lineEnd)),
+                      record.isPartial, let next = nextRecord(after: lineEnd + 1, stdout: record.isStdout, in: window) else { continue }
+                maskJunction(record, next, in: base, counters: &counters)
+            }
+        }
+    }
+
+    /// Whether `auto` reads this window as CRI: its first or last whole line is a record. A stream
+    /// comes from one source, so one line speaks for the window; the two `memmem` passes of the
+    /// junction search cost 10% of the scan and are spent only on CRI streams.
+    static func holdsCRIRecords(_ window: Window, firstLine: Int, linesEnd: Int) -> Bool {
+        let base = window.base
+        let firstEnd = firstNewline(in: base, from: firstLine, to: linesEnd) ?? linesEnd
+        if CRIRecord.messageStart(in: base, from: firstLine, to: firstEnd) != nil { return true }
+        let lastStart = lastNewline(in: base, from: firstLine, to: max(firstLine, linesEnd - 1)).map { $0 + 1 } ?? firstLine
+        return CRIRecord.messageStart(in: base, from: lastStart, to: linesEnd) != nil
+    }
+
+    private static func contentEnd(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int {
+        end > start && base[end - 1] == 0x0D ? end - 1 : end
+    }
+
+    /// The next record of the same stream among the following lines of the window.
+    private func nextRecord(after start: Int, stdout: Bool, in window: Window) -> CRIRecord.Header? {
+        var lineStart = start
+        for _ in 0..<256 where lineStart < window.end {
+            guard let lineEnd = Self.firstNewline(in: window.base, from: lineStart, to: window.end) ?? (window.endAtLineEnd ? window.end : nil)
+            else { return nil }
+            if let record = CRIRecord.header(in: window.base, lineStart: lineStart,
+                                             lineEnd: Self.contentEnd(window.base, lineStart, lineEnd)),
+               record.isStdout == stdout {
+                return record
+            }
+            lineStart = lineEnd + 1
+        }
+        return nil
+    }
+
+    private func maskJunction(_ partial: CRIRecord.Header, _ next: CRIRecord.Header, in base: UnsafePointer<UInt8>,
+                              counters: inout Counters) {
+        var shadow = Shadow()
+        let head = max(partial.messageStart, partial.lineEnd - Self.criJunctionBytes)
+        for offset in head..<partial.lineEnd { shadow.append(base[offset], from: offset, to: offset + 1) }
+        let junction = shadow.bytes.count
+        for offset in next.messageStart..<min(next.lineEnd, next.messageStart + Self.criJunctionBytes) {
+            shadow.append(base[offset], from: offset, to: offset + 1)
+        }
+        guard junction > 0 else { return }
+        for match in detectDecoded(shadow, counters: &counters) where match.start < junction && match.end > junction {
+            // One identifier, two lines: each part is replaced, so neither line holds a piece of it.
+            matches.append(Match(start: shadow.sourceStart[match.start], end: partial.lineEnd, rule: match.rule))
+            matches.append(Match(start: next.messageStart, end: shadow.sourceEnd[match.end - 1], rule: match.rule))
+            counters.matches[match.rule] -= 1  // counted once, though written twice
+        }
+    }
+}

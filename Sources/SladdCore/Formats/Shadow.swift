@@ -1,0 +1,189 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Text decoded from an escaped form (a JSON string, a percent-encoded URL), with where each decoded
+/// byte came from, so a detection in the decoded text masks exactly the raw bytes that spell it.
+struct Shadow {
+    var bytes: [UInt8] = []
+    /// `sourceStart[i]..<sourceEnd[i]`: the raw bytes decoded byte `i` came from.
+    var sourceStart: [Int] = []
+    var sourceEnd: [Int] = []
+
+    mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+        sourceStart.removeAll(keepingCapacity: true)
+        sourceEnd.removeAll(keepingCapacity: true)
+    }
+
+    @inline(__always)
+    mutating func append(_ byte: UInt8, from start: Int, to end: Int) {
+        bytes.append(byte)
+        sourceStart.append(start)
+        sourceEnd.append(end)
+    }
+
+    /// The raw span of decoded `start..<end`.
+    func source(of start: Int, _ end: Int) -> (start: Int, end: Int) {
+        (sourceStart[start], sourceEnd[end - 1])
+    }
+
+    /// Whether decoded `start..<end` was written with any escape.
+    func isEscaped(_ start: Int, _ end: Int) -> Bool {
+        sourceEnd[end - 1] - sourceStart[start] != end - start
+    }
+}
+
+enum JSONEscapes {
+    @inline(__always)
+    static func hexValue(_ byte: UInt8) -> UInt32? {
+        switch byte {
+        case 0x30...0x39: UInt32(byte - 0x30)
+        case 0x41...0x46: UInt32(byte - 0x41 + 10)
+        case 0x61...0x66: UInt32(byte - 0x61 + 10)
+        default: nil
+        }
+    }
+
+    /// Decodes the content of a JSON string (`start..<end`, already validated by `JSONLine`) into
+    /// `shadow`, mapping through `map` when the content itself lies in a shadow.
+    static func decode(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int, into shadow: inout Shadow,
+                       map: Shadow? = nil) {
+        shadow.removeAll()
+        var cursor = start
+        func origin(_ from: Int, _ to: Int) -> (Int, Int) { map.map { $0.source(of: from, to) } ?? (from, to) }
+        while cursor < end {
+            let byte = base[cursor]
+            guard byte == 0x5C else {
+                let (from, to) = origin(cursor, cursor + 1)
+                shadow.append(byte, from: from, to: to)
+                cursor += 1
+                continue
+            }
+            let escaped = base[cursor + 1]
+            if escaped != 0x75 {
+                let decoded: UInt8 = switch escaped {
+                case 0x62: 0x08
+                case 0x66: 0x0C
+                case 0x6E: 0x0A
+                case 0x72: 0x0D
+                case 0x74: 0x09
+                default: escaped  // \" \\ \/
+                }
+                let (from, to) = origin(cursor, cursor + 2)
+                shadow.append(decoded, from: from, to: to)
+                cursor += 2
+                continue
+            }
+            var scalar = hex4(base, cursor + 2)
+            var length = 6
+            // A surrogate pair spells one scalar in two escapes.
+            if scalar & 0xFC00 == 0xD800, cursor + 12 <= end, base[cursor + 6] == 0x5C, base[cursor + 7] == 0x75 {
+                let low = hex4(base, cursor + 8)
+                if low & 0xFC00 == 0xDC00 {
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    length = 12
+                }
+            }
+            let (from, to) = origin(cursor, cursor + length)
+            for byte in utf8(scalar) { shadow.append(byte, from: from, to: to) }
+            cursor += length
+        }
+    }
+
+    /// The length of the escape at `at` when it stands for a separator: `\n \r \t \b \f`, `\\`,
+    /// `\/`, or `\uXXXX` of ASCII punctuation that cannot be part of an identifier (Docker's `\u003c`,
+    /// `\u003e`, `\u0026`) or of a non-ASCII character (a boundary, as in raw text); 0 for one that
+    /// may spell part of an identifier (`\u0040`, `\u0031`, `\"`) or is not an escape.
+    static func separatorEscapeLength(_ base: UnsafePointer<UInt8>, at cursor: Int, end: Int) -> Int {
+        guard cursor + 1 < end else { return 0 }
+        switch base[cursor + 1] {
+        case 0x6E, 0x72, 0x74, 0x62, 0x66, 0x5C, 0x2F: return 2
+        case 0x75:
+            guard cursor + 6 <= end else { return 0 }
+            var scalar: UInt32 = 0
+            for offset in 2..<6 {
+                guard let value = hexValue(base[cursor + offset]) else { return 0 }
+                scalar = scalar << 4 | value
+            }
+            if scalar >= 0x80 { return 6 }
+            let byte = UInt8(scalar)
+            return ByteClass.isAlphanumeric(byte) || identifierPunctuation.contains(byte) || byte == 0x0A ? 0 : 6
+        default:
+            return 0
+        }
+    }
+
+    /// Whether every escape of a JSON string's content is a separator escape.
+    static func hasOnlySeparatorEscapes(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Bool {
+        var cursor = start
+        while cursor < end {
+            guard base[cursor] == 0x5C else {
+                cursor += 1
+                continue
+            }
+            let length = separatorEscapeLength(base, at: cursor, end: end)
+            guard length > 0 else { return false }
+            cursor += length
+        }
+        return true
+    }
+
+    /// Bytes that may sit inside an identifier or a key=value secret.
+    private static let identifierPunctuation: Set<UInt8> = Set("@.-+_%: =/'\"".utf8)
+
+    private static func hex4(_ base: UnsafePointer<UInt8>, _ at: Int) -> UInt32 {
+        (0..<4).reduce(0) { $0 << 4 | (hexValue(base[at + $1]) ?? 0) }
+    }
+
+    /// UTF-8 of a scalar; a lone surrogate becomes U+FFFD (it is not text, and not an identifier).
+    private static func utf8(_ scalar: UInt32) -> [UInt8] {
+        switch scalar {
+        case ..<0x80: [UInt8(scalar)]
+        case ..<0x800: [UInt8(0xC0 | scalar >> 6), UInt8(0x80 | scalar & 0x3F)]
+        case 0xD800...0xDFFF: [0xEF, 0xBF, 0xBD]
+        case ..<0x10000: [UInt8(0xE0 | scalar >> 12), UInt8(0x80 | scalar >> 6 & 0x3F), UInt8(0x80 | scalar & 0x3F)]
+        default: [UInt8(0xF0 | scalar >> 18), UInt8(0x80 | scalar >> 12 & 0x3F), UInt8(0x80 | scalar >> 6 & 0x3F),
+                  UInt8(0x80 | scalar & 0x3F)]
+        }
+    }
+}
+
+enum PercentEscapes {
+    /// Whether `start..<end` holds a `%XX` escape.
+    /// Asked of every string of every JSON line with a match: `memchr` skips to the rare `%`.
+    static func contains(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Bool {
+        var cursor = start
+        while cursor + 2 < end, let found = memchr(base + cursor, 0x25, end - 2 - cursor) {
+            cursor = UnsafeRawPointer(found) - UnsafeRawPointer(base)
+            if JSONEscapes.hexValue(base[cursor + 1]) != nil, JSONEscapes.hexValue(base[cursor + 2]) != nil { return true }
+            cursor += 1
+        }
+        return false
+    }
+
+    /// Decodes `%XX` everywhere and `+` as a space after the first `?` (a query string or form body).
+    static func decode(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int, into shadow: inout Shadow,
+                       map: Shadow? = nil) {
+        shadow.removeAll()
+        var inQuery = false
+        var cursor = start
+        func origin(_ from: Int, _ to: Int) -> (Int, Int) { map.map { $0.source(of: from, to) } ?? (from, to) }
+        while cursor < end {
+            let byte = base[cursor]
+            if byte == 0x25, cursor + 2 < end, let high = JSONEscapes.hexValue(base[cursor + 1]),
+               let low = JSONEscapes.hexValue(base[cursor + 2]) {
+                let (from, to) = origin(cursor, cursor + 3)
+                shadow.append(UInt8(high << 4 | low), from: from, to: to)
+                cursor += 3
+                continue
+            }
+            if byte == 0x3F { inQuery = true }
+            let (from, to) = origin(cursor, cursor + 1)
+            shadow.append(inQuery && byte == 0x2B ? 0x20 : byte, from: from, to: to)
+            cursor += 1
+        }
+    }
+}
