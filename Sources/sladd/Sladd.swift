@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SladdCore
+import SladdSidecar
 
 @main
 struct Sladd: ParsableCommand {
@@ -22,6 +23,10 @@ struct Sladd: ParsableCommand {
               sladd --action no.fnr=hash --hmac-key-file key < app.log
               sladd patterns list
               sladd patterns test my-rules.yaml
+              sladd --metrics-listen 0.0.0.0:9464 --drain-timeout 25 < /var/run/app/log.fifo
+            Signals: SIGTERM or SIGINT drains (reads on until the input ends or --drain-timeout \
+            passes, writes everything, exits 0; a second one stops reading at once); SIGHUP reloads the \
+            packs (a broken pack keeps the old rules); SIGUSR1 prints the counters to stderr.
 
             Exit status: 0 success (also when the reader of the output goes away), 1 input or output \
             failure, 2 usage or configuration error.
@@ -49,30 +54,46 @@ struct Sladd: ParsableCommand {
             """, valueName: "format"))
     var format: LineFormat = .auto
 
+    @OptionGroup(title: "Running as a sidecar or shipper stage")
+    var service: ServiceOptions
+
     mutating func run() throws {
+        try service.validate(summary: summary)
         let ruleSet = try rules.ruleSet()
         var configuration = StreamFilter.Configuration()
         configuration.maxLineBytes = maxLineBytes.value
         configuration.format = format
         let filter = try StreamFilter(ruleSet: ruleSet, configuration: configuration)
-
         // A closed downstream must surface as EPIPE, not kill us before the summary.
         signal(SIGPIPE, SIG_IGN)
-        var source = FileDescriptorSource(descriptor: STDIN_FILENO)
-        var sink = FileDescriptorSink(descriptor: STDOUT_FILENO)
+        let input = try service.openInput()
+        // Before any thread starts: the metrics server's threads inherit the blocked signals.
+        try LiveInput.installSignalHandlers()
+        let service = try Service(options: service, filter: filter, ruleSet: ruleSet, reload: { [rules] in try rules.ruleSet() },
+                                  version: Self.version)
+        var source = LiveInput(descriptor: input, tickMilliseconds: 1000,
+                               drainMilliseconds: Int(self.service.drainTimeout * 1000), events: service.events)
         var failure: StreamError?
         do {
-            try filter.run(from: &source, to: &sink)
+            if self.service.protocol == .mmexternal {
+                var sink = MMExternalSink(FileDescriptorSink(descriptor: STDOUT_FILENO))
+                try filter.run(from: &source, to: &sink)
+                try sink.finish()
+            } else {
+                var sink = FileDescriptorSink(descriptor: STDOUT_FILENO)
+                try filter.run(from: &source, to: &sink)
+            }
         } catch {
             failure = error
         }
-        var counters = filter.counters
+        var errors = Counters(ruleCount: 0)
         switch failure {
-        case .read?: counters.errors[.input, default: 0] += 1
-        case .write?: counters.errors[.output, default: 0] += 1
+        case .read?: errors.errors[.input] = 1
+        case .write?: errors.errors[.output] = 1
         default: break
         }
-        if let text = summary.render(counters, rules: ruleSet.rules) {
+        let (totals, allRules) = service.finish(extra: errors)
+        if let text = summary.render(totals, rules: allRules) {
             FileHandle.standardError.write(Data(text.utf8))
         }
         switch failure {

@@ -28,7 +28,7 @@ public final class StreamFilter {
 
     public let configuration: Configuration
     public private(set) var counters: Counters
-    private let masker: Masker
+    private var masker: Masker
     private let output: OutputBuffer
     /// Reused by every run: batch jobs mask many blocks with one filter, and a fresh 1.3 MiB buffer
     /// per block cost a page fault per 4 KiB.
@@ -55,6 +55,17 @@ public final class StreamFilter {
     public func takeCounters() -> Counters {
         defer { counters = Counters(ruleCount: counters.matches.count) }
         return counters
+    }
+
+    /// Masks with `ruleSet` from the next window on (a reload on SIGHUP). Returns the counters so
+    /// far, indexed by the old rules, and counts from zero under the new ones. A rule set that does
+    /// not compile throws and leaves the old rules in force.
+    public func replaceRules(_ ruleSet: RuleSet) throws(ConfigurationError) -> Counters {
+        let replacement = try Masker(ruleSet: ruleSet, format: configuration.format)
+        let sofar = counters
+        masker = replacement
+        counters = Counters(ruleCount: ruleSet.rules.count)
+        return sofar
     }
 
     /// Masks an in-memory buffer; the same framing and windows as a stream.
