@@ -4,7 +4,7 @@
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps run release test bench hostile patterns
+.PHONY: deps shippers run release static test bench hostile patterns
 
 # PCRE2 (with JIT) and zlib through pkg-config; installed when missing.
 deps:
@@ -13,6 +13,11 @@ deps:
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libpcre2-dev zlib1g-dev pkg-config >/dev/null; \
 	fi
 
+# rsyslog, syslog-ng (extracted: it conflicts with rsyslog in apt) and the deployment linters, for
+# the end-to-end tests that run sladd inside real shippers.
+shippers:
+	@$(SUDO) scripts/install-shippers.sh
+
 run: deps
 	$(SWIFT) build --product sladd
 	.build/debug/sladd --summary text < examples/sample.log
@@ -20,7 +25,11 @@ run: deps
 release: deps
 	$(SWIFT) build -c release --product sladd
 
-test: deps
+# The static binary the container image ships (what the Dockerfile's build stage runs).
+static: deps
+	scripts/build-static.sh
+
+test: deps shippers
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	.build/debug/sladd patterns test
