@@ -39,7 +39,7 @@ struct FormatEndToEndTests {
                 if isinstance(value, list):
                     return [keys(v) for v in value]
                 return None
-            planted = [b"ola@example.no", b"kari", b"01019012480", b"15076500565", b"4111", b"912 34 567",
+            planted = [b"ola@example.no", b"kari", b"01019012480", b"0101901", b"2480 done", b"15076500565", b"4111", b"912 34 567",
                        b"8601.11.17947", b"hunter2", b"123-45-6789", b"eyJ", b"\\u0030\\u0031"]
             failures = []
             for name in ["docker", "cri", "json", "logfmt"]:

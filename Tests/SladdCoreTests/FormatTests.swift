@@ -66,6 +66,33 @@ struct FormatTests {
         }
     }
 
+    @Test("An identifier cut by Docker's 16 KiB split is masked in both parts, across reads too",
+          arguments: [1, 7, 64, 1 << 20])
+    func dockerSplitRecords(chunk: Int) throws {
+        let input = Array(#"""
+            {"log":"export for fnr 010190","stream":"stdout","time":"2025-11-02T10:15:30.1Z"}
+            {"log":"other stream\n","stream":"stderr","time":"2025-11-02T10:15:30.2Z"}
+            {"log":"12480 done \\n\n","stream":"stdout","time":"2025-11-02T10:15:30.3Z"}
+            {"log":"ends in a backslash and n: \\n","stream":"stdout","time":"2025-11-02T10:15:30.4Z"}
+            {"log":"0101","stream":"stdout","time":"2025-11-02T10:15:30.5Z"}
+
+            """#.utf8)
+        let expected = #"""
+            {"log":"export for fnr [fnr]","stream":"stdout","time":"2025-11-02T10:15:30.1Z"}
+            {"log":"other stream\n","stream":"stderr","time":"2025-11-02T10:15:30.2Z"}
+            {"log":"[fnr] done \\n\n","stream":"stdout","time":"2025-11-02T10:15:30.3Z"}
+            {"log":"ends in a backslash and n: \\n","stream":"stdout","time":"2025-11-02T10:15:30.4Z"}
+            {"log":"0101","stream":"stdout","time":"2025-11-02T10:15:30.5Z"}
+
+            """#
+        for format in [LineFormat.auto, .docker] {
+            var configuration = StreamFilter.Configuration()
+            configuration.format = format
+            let output = String(decoding: try Fixture.mask(bytes: input, chunkSize: chunk, configuration: configuration), as: UTF8.self)
+            #expect(output == expected, "chunk \(chunk), \(format)")
+        }
+    }
+
     @Test("--format text scans bytes only (no decoding); other formats fall back to text for other lines")
     func explicitFormats() throws {
         var configuration = StreamFilter.Configuration()

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CSladdSIMD
 
 /// How the lines of a stream are structured. `auto` decides per line: a CRI prefix, then a JSON
 /// document (which covers Docker's json-file), else text; logfmt and query strings are text with
@@ -11,6 +12,8 @@ public enum LineFormat: String, Sendable, CaseIterable {
     case auto, text, json, docker, cri, logfmt
 
     var recognisesCRI: Bool { self == .auto || self == .cri }
+    /// Formats whose runtime splits long lines into records (CRI `P`/`F`, Docker's 16 KiB parts).
+    var joinsSplitRecords: Bool { self == .auto || self == .cri || self == .docker }
     var recognisesJSON: Bool { self == .auto || self == .json || self == .docker || self == .cri }
     var decodesEscapes: Bool { self != .text }
 }
@@ -38,13 +41,16 @@ extension CRIRecord {
     struct Header {
         let lineStart: Int
         let messageStart: Int
+        /// Where the message ends: the line's end for CRI, the closing quote of Docker's `log`.
         let lineEnd: Int
         let isStdout: Bool
         let isPartial: Bool
     }
 
-    /// The record on the line `lineStart..<lineEnd` (without its newline), if it is one.
+    /// The record on the line `lineStart..<lineEnd` (without its newline), if it is one: CRI, or a
+    /// Docker json-file object (see `DockerRecord`).
     static func header(in base: UnsafePointer<UInt8>, lineStart: Int, lineEnd: Int) -> Header? {
+        if lineEnd > lineStart && base[lineStart] == 0x7B { return DockerRecord.header(in: base, lineStart: lineStart, lineEnd: lineEnd) }
         guard let message = messageStart(in: base, from: lineStart, to: lineEnd) else { return nil }
         return Header(lineStart: lineStart, messageStart: message, lineEnd: lineEnd,
                       isStdout: base[message - 6] == 0x6F,  // "stdout P": the `o` of out
@@ -71,5 +77,37 @@ extension CRIRecord {
             lineEnd = lineStart - 1
         }
         return hold
+    }
+}
+
+/// Docker json-file records, `{"log":"…","stream":"stdout","time":"…"}`, as records that can be split:
+/// the daemon cuts a line longer than 16 KiB into several objects, and only the last `log` ends in
+/// `\n`. The daemon always writes `log` first and escapes every `"` inside it, so the first raw
+/// `","stream":"` after `{"log":"` is where the value ends.
+enum DockerRecord {
+    static let valueEnd = Array(#"","stream":""#.utf8)
+
+    static func header(in base: UnsafePointer<UInt8>, lineStart: Int, lineEnd: Int) -> CRIRecord.Header? {
+        let messageStart = lineStart + 8
+        guard lineEnd - messageStart >= valueEnd.count + 6, memcmp(base + lineStart, #"{"log":""#, 8) == 0,
+              let found = valueEnd.withUnsafeBytes({ sladd_memmem(base + messageStart, lineEnd - messageStart, $0.baseAddress, $0.count) })
+        else { return nil }
+        let messageEnd = UnsafeRawPointer(found) - UnsafeRawPointer(base)
+        let stream = messageEnd + valueEnd.count
+        guard stream + 6 <= lineEnd, memcmp(base + stream, "stdout", 6) == 0 || memcmp(base + stream, "stderr", 6) == 0 else { return nil }
+        return CRIRecord.Header(lineStart: lineStart, messageStart: messageStart, lineEnd: messageEnd,
+                                isStdout: base[stream + 3] == 0x6F, isPartial: !endsInNewline(base, messageStart, messageEnd))
+    }
+
+    /// Whether the escaped value ends in `\n` (an odd run of backslashes before the `n`).
+    static func endsInNewline(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        guard end - start >= 2, base[end - 1] == 0x6E else { return false }
+        var backslashes = 0
+        var cursor = end - 2
+        while cursor >= start && base[cursor] == 0x5C {
+            backslashes += 1
+            cursor -= 1
+        }
+        return backslashes % 2 == 1
     }
 }

@@ -74,9 +74,6 @@ extension Masker {
             guard let newline = Self.lastNewline(in: base, from: firstLine, to: window.end) else { return }
             linesEnd = newline
         }
-        if format == .cri || (format == .auto && Self.holdsCRIRecords(window, firstLine: firstLine, linesEnd: linesEnd)) {
-            maskCRIJunctions(in: window, from: firstLine, counters: &counters)
-        }
         // The lines to look at: with a match, with an escape to decode, with a percent escape.
         matches.sort { $0.start < $1.start }
         var lines = linesToDecode.filter { $0 >= firstLine && $0 <= linesEnd }
@@ -94,7 +91,10 @@ extension Masker {
             }
             cursor = end + 1
         }
-        guard !lines.isEmpty else { return }
+        guard !lines.isEmpty else {
+            splitJunctions(in: window, firstLine: firstLine, linesEnd: linesEnd, counters: &counters)
+            return
+        }
         lines.sort()
 
         // One pass over lines and matches, both in order: each line gets its own matches.
@@ -125,6 +125,7 @@ extension Masker {
         }
         result += matches[index...]
         swap(&matches, &result)
+        splitJunctions(in: window, firstLine: firstLine, linesEnd: linesEnd, counters: &counters)
 
         // A match found both raw and decoded is one match.
         matches.sort { ($0.start, $0.end, $0.rule) < ($1.start, $1.end, $1.rule) }
@@ -139,6 +140,19 @@ extension Masker {
             kept += 1
         }
         matches.removeSubrange(kept...)
+    }
+
+    /// After the structure pass, so that decoding a JSON string never drops a junction's match.
+    private func splitJunctions(in window: Window, firstLine: Int, linesEnd: Int, counters: inout Counters) {
+        let kinds: SplitRecordKinds
+        switch format {
+        case .cri: kinds = .cri
+        case .docker: kinds = .docker
+        case .auto: kinds = Self.splitRecordKinds(window, firstLine: firstLine, linesEnd: linesEnd)
+        default: return
+        }
+        guard !kinds.isEmpty else { return }
+        maskSplitJunctions(in: window, from: firstLine, kinds: kinds, counters: &counters)
     }
 
     private func structureLine(_ lineStart: Int, _ lineEnd: Int, matches lineMatches: inout [Match], in window: Window,
@@ -264,21 +278,26 @@ extension PercentEscapes {
 }
 
 extension Masker {
-    /// How many bytes each side of a CRI split are read together: longer than any identifier.
+    /// How many bytes each side of a split are read together: longer than any identifier.
     static let criJunctionBytes = 96
 
-    /// An identifier split between a `P` record and the next record of its stream is masked in both.
-    func maskCRIJunctions(in window: Window, from firstLine: Int, counters: inout Counters) {
+    /// An identifier split between a partial record (CRI `P`, a Docker `log` without `\n`) and the
+    /// next record of its stream is masked in both.
+    func maskSplitJunctions(in window: Window, from firstLine: Int, kinds: SplitRecordKinds, counters: inout Counters) {
         let base = window.base
-        for needle in ["stdout P ", "stderr P "] {
+        let needles = (kinds.contains(.cri) ? ["stdout P ", "stderr P "] : []) + (kinds.contains(.docker) ? [#"","stream":""#] : [])
+        for needle in needles {
+            let isDocker = needle.hasPrefix("\"")
             var cursor = firstLine
             while cursor < window.end {
-                let found = needle.withCString { sladd_memmem(base + cursor, window.end - cursor, $0, 9) }
+                let found = needle.withCString { sladd_memmem(base + cursor, window.end - cursor, $0, strlen($0)) }
                 guard let found else { break }
                 let offset = UnsafeRawPointer(found) - UnsafeRawPointer(base)
-                let lineStart = Self.lastNewline(in: base, from: firstLine, to: offset).map { $0 + 1 } ?? firstLine
                 guard let lineEnd = Self.firstNewline(in: base, from: offset, to: window.end) else { break }
                 cursor = lineEnd + 1
+                // Most Docker records end in `\n`: those are passed before looking for their line start.
+                if isDocker && DockerRecord.endsInNewline(base, max(firstLine, offset - 256), offset) { continue }
+                let lineStart = Self.lastNewline(in: base, from: firstLine, to: offset).map { $0 + 1 } ?? firstLine
                 guard let record = CRIRecord.header(in: base, lineStart: lineStart, lineEnd: Self.contentEnd(base, lineStart, lineEnd)),
                       record.isPartial, let next = nextRecord(after: lineEnd + 1, stdout: record.isStdout, in: window) else { continue }
                 maskJunction(record, next, in: base, counters: &counters)
@@ -286,15 +305,24 @@ extension Masker {
         }
     }
 
-    /// Whether `auto` reads this window as CRI: its first or last whole line is a record. A stream
-    /// comes from one source, so one line speaks for the window; the two `memmem` passes of the
-    /// junction search cost 10% of the scan and are spent only on CRI streams.
-    static func holdsCRIRecords(_ window: Window, firstLine: Int, linesEnd: Int) -> Bool {
+    /// Which records `auto` looks for in this window: those of its first or last whole line. A stream
+    /// comes from one source, so one line speaks for the window; the `memmem` passes of the junction
+    /// search cost 10% of the scan and are spent only on streams of split records.
+    struct SplitRecordKinds: OptionSet {
+        let rawValue: Int
+        static let cri = SplitRecordKinds(rawValue: 1)
+        static let docker = SplitRecordKinds(rawValue: 2)
+    }
+
+    static func splitRecordKinds(_ window: Window, firstLine: Int, linesEnd: Int) -> SplitRecordKinds {
         let base = window.base
+        func kind(_ start: Int, _ end: Int) -> SplitRecordKinds {
+            if CRIRecord.messageStart(in: base, from: start, to: end) != nil { return .cri }
+            return end - start > 8 && memcmp(base + start, #"{"log":""#, 8) == 0 ? .docker : []
+        }
         let firstEnd = firstNewline(in: base, from: firstLine, to: linesEnd) ?? linesEnd
-        if CRIRecord.messageStart(in: base, from: firstLine, to: firstEnd) != nil { return true }
         let lastStart = lastNewline(in: base, from: firstLine, to: max(firstLine, linesEnd - 1)).map { $0 + 1 } ?? firstLine
-        return CRIRecord.messageStart(in: base, from: lastStart, to: linesEnd) != nil
+        return kind(firstLine, firstEnd).union(kind(lastStart, linesEnd))
     }
 
     private static func contentEnd(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int {

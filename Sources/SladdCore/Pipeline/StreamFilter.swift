@@ -136,7 +136,7 @@ public final class StreamFilter {
                 // between the two is seen whole.
                 var writeEnd = chunkEnd
                 heldEnd = nil
-                if configuration.format.recognisesCRI, let hold = CRIRecord.holdPoint(in: buffer, from: start, to: chunkEnd),
+                if configuration.format.joinsSplitRecords, let hold = CRIRecord.holdPoint(in: buffer, from: start, to: chunkEnd),
                    chunkEnd - hold <= configuration.maxLineBytes / 2 {
                     writeEnd = hold
                     heldEnd = chunkEnd
