@@ -7,13 +7,10 @@
 #
 #   Benchmarks/compare.sh [MB] [RUNS]        default: 32 MiB, 5 rounds
 set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/common.sh"
 mb=${1:-32}
 runs=${2:-5}
-out=Benchmarks/out
-mkdir -p "$out"
 command -v rg >/dev/null || apt-get install -y -qq ripgrep >/dev/null
-[ -x .build/release/sladd ] || swift build -c release --product sladd
 input="$out/compare-$mb.log"
 [ -s "$input" ] || python3 Benchmarks/gen_corpus.py --mb "$mb" --pii 0.03 > "$input"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(date -u +%Y-%m-%d)"

@@ -6,12 +6,7 @@
 #
 #   Benchmarks/formats.sh
 set -euo pipefail
-cd "$(dirname "$0")/.."
-out=Benchmarks/out
-mkdir -p "$out"
-command -v hyperfine >/dev/null || apt-get install -y -qq hyperfine >/dev/null
-[ -x .build/release/sladd ] || swift build -c release --product sladd
-bin=.build/release/sladd
+source "$(dirname "$0")/common.sh"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 printf '%-8s %10s %10s %10s %8s\n' format text named auto "auto/named"
 for format in json docker cri logfmt; do

@@ -2,11 +2,7 @@
 # Hostile inputs on the release binary: each must finish in linear time with bounded memory.
 # Prints MB/s and peak RSS per case.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-[ -x .build/release/sladd ] || swift build -c release --product sladd
-bin=.build/release/sladd
-out=Benchmarks/out
-mkdir -p "$out"
+source "$(dirname "$0")/common.sh"
 python3 - "$out" <<'PY'
 import sys
 o = sys.argv[1]

@@ -4,12 +4,7 @@
 #
 #   Benchmarks/scrub.sh
 set -euo pipefail
-cd "$(dirname "$0")/.."
-out=Benchmarks/out
-mkdir -p "$out"
-command -v hyperfine >/dev/null || apt-get install -y -qq hyperfine >/dev/null
-[ -x .build/release/sladd ] || swift build -c release --product sladd
-bin=$PWD/.build/release/sladd
+source "$(dirname "$0")/common.sh"
 corpus="$out/corpus-64-0.03.log"
 [ -s "$corpus" ] || python3 Benchmarks/gen_corpus.py --mb 64 --pii 0.03 > "$corpus"
 archive="$out/archive"

@@ -6,14 +6,9 @@
 # Prints MB/s (median of 5 runs, hyperfine) for 1%, PII-SHARE and 100% PII lines, the `cat` ceiling,
 # and peak RSS for a 1 GiB stream and for a 256 MiB line without a newline.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/common.sh"
 mb=${1:-64}
 share=${2:-0.03}
-out=Benchmarks/out
-mkdir -p "$out"
-command -v hyperfine >/dev/null || apt-get install -y -qq hyperfine >/dev/null
-[ -x .build/release/sladd ] || swift build -c release --product sladd
-bin=.build/release/sladd
 
 for pii in 0.01 "$share" 1.0; do
   [ -s "$out/corpus-$mb-$pii.log" ] || python3 Benchmarks/gen_corpus.py --mb "$mb" --pii "$pii" > "$out/corpus-$mb-$pii.log"

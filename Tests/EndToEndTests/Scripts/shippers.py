@@ -68,6 +68,23 @@ def check_output(path, name):
     check(FNR not in text and "ola@example.no" not in text and "4111 1111" not in text, f"{name}: nothing leaked")
 
 
+def run_daemon(command, name, port, out, environment=None):
+    """Starts the shipper in the foreground, sends the messages, checks its output, stops it."""
+    daemon = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        listening = wait_for_port(port)
+        check(listening, f"{name}: listening", daemon.poll() is not None and daemon.stdout.read()[-500:])
+        if listening:
+            send(port)
+            check_output(out, name)
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        try:
+            daemon.wait(15)
+        except subprocess.TimeoutExpired:
+            daemon.kill()
+
+
 def run_rsyslog(sladd, root):
     rsyslogd = shutil.which("rsyslogd") or ("/usr/sbin/rsyslogd" if os.path.exists("/usr/sbin/rsyslogd") else None)
     if not rsyslogd:
@@ -90,18 +107,8 @@ ruleset(name="mask") {{
 input(type="imtcp" address="127.0.0.1" port="{port}" ruleset="mask")
 """
     open(os.path.join(folder, "rsyslog.conf"), "w").write(config)
-    daemon = subprocess.Popen([rsyslogd, "-n", "-f", os.path.join(folder, "rsyslog.conf"), "-i", os.path.join(folder, "pid")],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        check(wait_for_port(port), "rsyslog: listening")
-        send(port)
-        check_output(out, "rsyslog")
-    finally:
-        daemon.send_signal(signal.SIGTERM)
-        try:
-            daemon.wait(15)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
+    run_daemon([rsyslogd, "-n", "-f", os.path.join(folder, "rsyslog.conf"), "-i", os.path.join(folder, "pid")],
+               "rsyslog", port, out)
     shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -122,21 +129,11 @@ log {{ source(s_net); destination(d_mask); }};
 """
     open(os.path.join(folder, "syslog-ng.conf"), "w").write(config)
     environment = dict(os.environ, LD_LIBRARY_PATH=os.path.join(base, "usr/lib/syslog-ng"))
-    daemon = subprocess.Popen([binary, "-F", "-f", os.path.join(folder, "syslog-ng.conf"),
-                               "--module-path", os.path.join(base, "usr/lib/syslog-ng/3.38"),
-                               "--persist-file", os.path.join(folder, "persist"), "--pidfile", os.path.join(folder, "pid"),
-                               "--control", os.path.join(folder, "ctl")],
-                              env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        check(wait_for_port(port), "syslog-ng: listening", daemon.poll() is not None and daemon.stdout.read()[-500:])
-        send(port)
-        check_output(out, "syslog-ng")
-    finally:
-        daemon.send_signal(signal.SIGTERM)
-        try:
-            daemon.wait(15)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
+    run_daemon([binary, "-F", "-f", os.path.join(folder, "syslog-ng.conf"),
+                "--module-path", os.path.join(base, "usr/lib/syslog-ng/3.38"),
+                "--persist-file", os.path.join(folder, "persist"), "--pidfile", os.path.join(folder, "pid"),
+                "--control", os.path.join(folder, "ctl")],
+               "syslog-ng", port, out, environment)
     shutil.rmtree(folder, ignore_errors=True)
 
 

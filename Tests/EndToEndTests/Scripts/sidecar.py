@@ -123,16 +123,19 @@ def scenario_scrapes(binary):
             garbage_answers.append(raw_request(port, payload)[:12])
         except Exception as error:  # noqa: BLE001
             garbage_answers.append(repr(error).encode())
+    threads = [threading.Thread(target=scraper) for _ in range(200)] + [threading.Thread(target=garbler, args=(g,)) for g in garbage * 5]
     def feeder():
         for i in range(20000):
             process.stdin.write(f"request {i} from {FNR} ok\n".encode())
+        process.stdin.flush()
+        # The input ends only when every request is answered: at the end of its input sladd exits,
+        # and the kernel resets connections still waiting to be accepted.
+        for thread in threads: thread.join()
         process.stdin.close()
-    threads = [threading.Thread(target=scraper) for _ in range(200)] + [threading.Thread(target=garbler, args=(g,)) for g in garbage * 5]
-    feed = threading.Thread(target=feeder); feed.start()
     for thread in threads: thread.start()
+    feed = threading.Thread(target=feeder); feed.start()
     out = process.stdout.read()
     feed.join()
-    for thread in threads: thread.join()
     check(statuses.count(200) == 200, "200 parallel scrapes answered", [s for s in statuses if s != 200][:3])
     check(all(a.startswith(b"HTTP/1.1 4") or a == b"" for a in garbage_answers), "garbage gets a 4xx or a close",
           [a for a in garbage_answers if not a.startswith(b"HTTP/1.1 4")][:3])
