@@ -15,11 +15,15 @@ cases = {
     "iban-prefixes": b"NO93 " * (2 << 20),
     "password-keys": b"password=" * (1 << 20),
     "near-miss-lines": (b"order 01019012481 card 4111111111111112 mail a@b " * 200 + b"\n") * 1000,
+    # JSON: one document of 20,000 keys, each holding an identifier; Docker lines of nested escapes.
+    "json-20000-keys": (b"{" + b", ".join(b'"k%d": "01019012480"' % i for i in range(20000)) + b"}\n") * 20,
+    "json-nested-escapes": (b'{"log":"{\\"a\\":\\"' + b"\\\\u0040" * 4000 + b'\\"}\\n","stream":"stdout","time":"t"}\n') * 500,
 }
 for name, data in cases.items():
     open(f"{o}/hostile-{name}", "wb").write(data)
 PY
 for f in "$out"/hostile-*; do
+  [ -s "$f" ] || continue
   size=$(stat -c %s "$f")
   read -r secs rss < <( { /usr/bin/time -f '%e %M' "$bin" < "$f" > /dev/null; } 2>&1 | tail -1)
   python3 -c "print(f'{\"$(basename "$f")\":28} {$size/1e6:7.1f} MB  {$size/max($secs,0.01)/1e6:7.0f} MB/s  peak RSS {$rss} KiB')"

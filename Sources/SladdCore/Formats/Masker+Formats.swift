@@ -183,57 +183,95 @@ extension Masker {
         tokens.removeAll(keepingCapacity: true)
         guard JSONLine.parse(base, from: start, to: end, visit: { tokens.append($0) }) else { return false }
         let documentTokens = tokens
+        // Which strings are read decoded: those with escapes that may spell part of an identifier
+        // (not only separators, which the blanked copy already stood in for), or percent escapes.
+        // Scratch arrays are swapped out and back (a nested document finds them empty and allocates).
+        var decodes = jsonScratch.decodes
+        var kept = jsonScratch.kept
+        jsonScratch = ([], [])
+        defer { jsonScratch = (decodes, kept) }
+        decodes.removeAll(keepingCapacity: true)
+        kept.removeAll(keepingCapacity: true)
         for token in documentTokens {
-            switch token.kind {
-            case .key:
-                list.removeAll { $0.rule != Self.withheldRule && $0.start < token.end && $0.end > token.start }
-            case .number:
-                for index in list.indices where list[index].start < token.end && list[index].end > token.start {
-                    list[index].start = min(list[index].start, token.start)
-                    list[index].end = max(list[index].end, token.end)
-                    list[index].wrap = nested ? .escapedQuoted : .quoted
-                }
-            case .string:
+            var decode = JSONDecode.none
+            if token.kind == .string {
                 let percent = PercentEscapes.contains(base, from: token.start, to: token.end)
-                guard token.hasEscapes || percent else { continue }
-                // Separator escapes only: the scan of the blanked copy saw this string right.
-                if token.hasEscapes && !percent && !nested && base[token.start] != 0x7B
-                    && JSONEscapes.hasOnlySeparatorEscapes(base, from: token.start, to: token.end) { continue }
-                if token.hasEscapes {
-                    // What the text scan saw here was escaped text (`\u0040`, `\\"`): the decoded
-                    // text below is scanned instead, with the structure of a document inside.
-                    list.removeAll { $0.rule != Self.withheldRule && $0.start >= token.start && $0.end <= token.end }
+                if percent {
+                    decode = token.hasEscapes ? .escapesAndPercent : .percent
+                } else if token.hasEscapes && (nested || base[token.start] == 0x7B
+                            || !JSONEscapes.hasOnlySeparatorEscapes(base, from: token.start, to: token.end)) {
+                    decode = .escapes
                 }
-                var shadow = Shadow()
-                if token.hasEscapes {
-                    JSONEscapes.decode(base, from: token.start, to: token.end, into: &shadow)
-                } else {
-                    PercentEscapes.decode(base, from: token.start, to: token.end, into: &shadow)
+            }
+            decodes.append(decode)
+        }
+        // Each raw match meets the tokens it overlaps, found by binary search: a line of 20,000 keys
+        // and 20,000 matches stays linear (a removeAll per key made it quadratic).
+        for var match in list {
+            guard match.rule != Self.withheldRule else { kept.append(match); continue }
+            var low = 0, high = documentTokens.count
+            while low < high {
+                let middle = (low + high) / 2
+                if documentTokens[middle].end <= match.start { low = middle + 1 } else { high = middle }
+            }
+            var keep = true
+            var index = low
+            while index < documentTokens.count && documentTokens[index].start < match.end {
+                let token = documentTokens[index]
+                switch token.kind {
+                case .key:
+                    keep = false
+                case .number:
+                    match.start = min(match.start, token.start)
+                    match.end = max(match.end, token.end)
+                    match.wrap = nested ? .escapedQuoted : .quoted
+                case .string:
+                    // What the text scan saw in escaped text (`\u0040`, `\\"`) is replaced by the scan of
+                    // the decoded text below, which also reads a document inside.
+                    if decodes[index].escapes && match.start >= token.start && match.end <= token.end { keep = false }
                 }
-                var decoded = detectDecoded(shadow, counters: &counters)
-                if token.hasEscapes && !nested, let first = shadow.bytes.firstIndex(where: { $0 != 0x20 }),
-                   shadow.bytes[first] == 0x7B {
-                    // A JSON document inside a string (Docker's `log`): its keys and numbers count too.
-                    shadow.bytes.withUnsafeBufferPointer { inner in
-                        _ = applyJSON(inner.baseAddress!, from: first, to: Self.trimmedEnd(inner), matches: &decoded,
-                                      nested: true, counters: &counters)
-                    }
+                index += 1
+            }
+            if keep { kept.append(match) }
+        }
+        swap(&list, &kept)
+        for (index, token) in documentTokens.enumerated() {
+            let decode = decodes[index]
+            guard decode != .none else { continue }
+            var shadow = Shadow()
+            if decode.escapes {
+                JSONEscapes.decode(base, from: token.start, to: token.end, into: &shadow)
+            } else {
+                PercentEscapes.decode(base, from: token.start, to: token.end, into: &shadow)
+            }
+            var decoded = detectDecoded(shadow, counters: &counters)
+            if decode.escapes && !nested, let first = shadow.bytes.firstIndex(where: { $0 != 0x20 }),
+               shadow.bytes[first] == 0x7B {
+                // A JSON document inside a string (Docker's `log`): its keys and numbers count too.
+                shadow.bytes.withUnsafeBufferPointer { inner in
+                    _ = applyJSON(inner.baseAddress!, from: first, to: Self.trimmedEnd(inner), matches: &decoded,
+                                  nested: true, counters: &counters)
                 }
-                for match in decoded {
-                    list.append(mapped(match, through: shadow, percent: !token.hasEscapes))
+            }
+            for match in decoded {
+                list.append(mapped(match, through: shadow, percent: !decode.escapes))
+            }
+            if decode.escapes && PercentEscapes.contains(shadow.bytes, from: 0, to: shadow.bytes.count) {
+                var urlShadow = Shadow()
+                shadow.bytes.withUnsafeBufferPointer { decodedBytes in
+                    PercentEscapes.decode(decodedBytes.baseAddress!, from: 0, to: decodedBytes.count, into: &urlShadow, map: shadow)
                 }
-                if token.hasEscapes && PercentEscapes.contains(shadow.bytes, from: 0, to: shadow.bytes.count) {
-                    var urlShadow = Shadow()
-                    shadow.bytes.withUnsafeBufferPointer { decodedBytes in
-                        PercentEscapes.decode(decodedBytes.baseAddress!, from: 0, to: decodedBytes.count, into: &urlShadow, map: shadow)
-                    }
-                    for match in detectDecoded(urlShadow, counters: &counters) {
-                        list.append(mapped(match, through: urlShadow, percent: true))
-                    }
+                for match in detectDecoded(urlShadow, counters: &counters) {
+                    list.append(mapped(match, through: urlShadow, percent: true))
                 }
             }
         }
         return true
+    }
+
+    enum JSONDecode {
+        case none, escapes, percent, escapesAndPercent
+        var escapes: Bool { self == .escapes || self == .escapesAndPercent }
     }
 
     /// The end of a decoded document without its trailing line break (Docker's `log` ends in `\n`).

@@ -23,6 +23,8 @@ public final class Masker {
     var decodedMatches: [Match] = []
     /// Reused by the format pass: all matches of a window in line order, and those of one line.
     var formatScratch: (result: [Match], line: [Match]) = ([], [])
+    /// Reused by each JSON document: how each token is read, and the raw matches kept.
+    var jsonScratch: (decodes: [JSONDecode], kept: [Match]) = ([], [])
     /// Lines of the current window with an escape the blanked copy could not stand in for.
     var linesToDecode: [Int] = []
     /// The blanked copy of a window with escapes (see `scanBase(for:)`).
