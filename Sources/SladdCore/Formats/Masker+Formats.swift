@@ -238,7 +238,10 @@ extension Masker {
         for (index, token) in documentTokens.enumerated() {
             let decode = decodes[index]
             guard decode != .none else { continue }
-            var shadow = Shadow()
+            // One shadow per masker, swapped out and back (a nested document finds it empty).
+            var shadow = shadowScratch
+            shadowScratch = Shadow()
+            defer { shadowScratch = shadow }
             if decode.escapes {
                 JSONEscapes.decode(base, from: token.start, to: token.end, into: &shadow)
             } else {

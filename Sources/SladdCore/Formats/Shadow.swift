@@ -12,10 +12,15 @@ struct Shadow {
     var sourceStart: [Int] = []
     var sourceEnd: [Int] = []
 
-    mutating func removeAll() {
+    /// Empties the shadow for decoding `count` raw bytes (at most as many decoded): one allocation
+    /// up front instead of a regrowth every few appends.
+    mutating func removeAll(reserving count: Int = 0) {
         bytes.removeAll(keepingCapacity: true)
         sourceStart.removeAll(keepingCapacity: true)
         sourceEnd.removeAll(keepingCapacity: true)
+        bytes.reserveCapacity(count)
+        sourceStart.reserveCapacity(count)
+        sourceEnd.reserveCapacity(count)
     }
 
     @inline(__always)
@@ -51,7 +56,7 @@ enum JSONEscapes {
     /// `shadow`, mapping through `map` when the content itself lies in a shadow.
     static func decode(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int, into shadow: inout Shadow,
                        map: Shadow? = nil) {
-        shadow.removeAll()
+        shadow.removeAll(reserving: end - start)
         var cursor = start
         func origin(_ from: Int, _ to: Int) -> (Int, Int) { map.map { $0.source(of: from, to) } ?? (from, to) }
         while cursor < end {
@@ -167,7 +172,7 @@ enum PercentEscapes {
     /// Decodes `%XX` everywhere and `+` as a space after the first `?` (a query string or form body).
     static func decode(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int, into shadow: inout Shadow,
                        map: Shadow? = nil) {
-        shadow.removeAll()
+        shadow.removeAll(reserving: end - start)
         var inQuery = false
         var cursor = start
         func origin(_ from: Int, _ to: Int) -> (Int, Int) { map.map { $0.source(of: from, to) } ?? (from, to) }

@@ -25,6 +25,8 @@ public final class Masker {
     var formatScratch: (result: [Match], line: [Match]) = ([], [])
     /// Reused by each JSON document: how each token is read, and the raw matches kept.
     var jsonScratch: (decodes: [JSONDecode], kept: [Match]) = ([], [])
+    /// Reused for each decoded JSON string.
+    var shadowScratch = Shadow()
     /// Lines of the current window with an escape the blanked copy could not stand in for.
     var linesToDecode: [Int] = []
     /// The blanked copy of a window with escapes (see `scanBase(for:)`).
