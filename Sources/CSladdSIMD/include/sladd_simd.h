@@ -24,4 +24,8 @@ size_t sladd_triple_filter_next(const sladd_triple_filter *filter, const uint8_t
 /// `memmem` (a GNU extension Swift's Glibc module does not show): the first `needle` in `haystack`.
 const void *sladd_memmem(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length);
 
+/// glibc's memrchr (a GNU extension the Swift Glibc module does not export): the last `byte` in
+/// `haystack[0..<length]`, or NULL.
+const void *sladd_memrchr(const void *haystack, int byte, size_t length);
+
 #endif

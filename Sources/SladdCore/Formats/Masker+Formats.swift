@@ -75,7 +75,7 @@ extension Masker {
             linesEnd = newline
         }
         // The lines to look at: with a match, with an escape to decode, with a percent escape.
-        matches.sort { $0.start < $1.start }
+        if !matches.isSorted(by: { $0.start <= $1.start }) { matches.sort { $0.start < $1.start } }
         var lines = linesToDecode.filter { $0 >= firstLine && $0 <= linesEnd }
         var lineStarts = LineStartCursor(base: base, from: firstLine)
         for match in matches where match.start >= firstLine && match.start <= linesEnd {
@@ -127,19 +127,7 @@ extension Masker {
         swap(&matches, &result)
         splitJunctions(in: window, firstLine: firstLine, linesEnd: linesEnd, counters: &counters)
 
-        // A match found both raw and decoded is one match.
-        matches.sort { ($0.start, $0.end, $0.rule) < ($1.start, $1.end, $1.rule) }
-        var kept = 0
-        for index in matches.indices {
-            if kept > 0 && matches[kept - 1].start == matches[index].start && matches[kept - 1].end == matches[index].end
-                && matches[kept - 1].rule == matches[index].rule {
-                matches[kept - 1].wrap = max(matches[kept - 1].wrap, matches[index].wrap)
-                continue
-            }
-            matches[kept] = matches[index]
-            kept += 1
-        }
-        matches.removeSubrange(kept...)
+        // A match found both raw and decoded is one match: `resolveOverlaps` merges equal spans.
     }
 
     /// After the structure pass, so that decoding a JSON string never drops a junction's match.
