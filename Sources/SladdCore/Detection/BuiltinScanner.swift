@@ -32,14 +32,22 @@ final class BuiltinScanner {
     /// `swift_once` check and a bounds check per byte (a line of `@@@@` spent 5% in swift_once).
     private let localPart = UnsafeMutablePointer<Bool>.allocate(capacity: 256)
     private let domain = UnsafeMutablePointer<Bool>.allocate(capacity: 256)
+    /// IBAN lengths by country as a 26 × 26 table (0: no IBAN): a dictionary lookup hashed every
+    /// two-letter candidate, a third of the time on a line of `NO93 NO93 …`.
+    private let ibanLengths = UnsafeMutablePointer<UInt8>.allocate(capacity: 26 * 26)
 
     init(configuration: Configuration) {
         self.configuration = configuration
         localPart.initialize(from: Self.localPartBytes, count: 256)
         domain.initialize(from: Self.domainBytes, count: 256)
+        ibanLengths.initialize(repeating: 0, count: 26 * 26)
+        for (country, length) in IBAN.lengthByCountry {
+            ibanLengths[Int((country >> 8) - 0x41) * 26 + Int((country & 0xFF) - 0x41)] = UInt8(length)
+        }
     }
 
     deinit {
+        ibanLengths.deallocate()
         localPart.deallocate()
         domain.deallocate()
         scratch.deallocate()
@@ -436,11 +444,12 @@ final class BuiltinScanner {
     /// by single spaces. It ends after exactly the country's length, so it never swallows the next word.
     private func detectIBAN(start: Int, rule: Int, in region: ScanRegion,
                             into matches: inout [Match], counters: inout Counters) {
-        let first = ByteClass.uppercased(region[start])
-        let second = ByteClass.uppercased(region[start + 1])
+        let first = ByteClass.uppercased(region[start]) &- 0x41
+        let second = ByteClass.uppercased(region[start + 1]) &- 0x41
+        guard first < 26, second < 26 else { return }
+        let length = Int(ibanLengths[Int(first) * 26 + Int(second)])
         // Two check digits are part of the shape: with one, it is not a candidate (nor counted as rejected).
-        guard let length = IBAN.length(countryFirst: first, second: second),
-              ByteClass.isDigit(region[start + 3]) else { return }
+        guard length > 0, ByteClass.isDigit(region[start + 3]) else { return }
 
         var tokenEnd = start
         while tokenEnd - start <= length && ByteClass.isAlphanumeric(region[tokenEnd]) { tokenEnd += 1 }
