@@ -41,8 +41,8 @@ extension CRIRecord {
     struct Header {
         let lineStart: Int
         let messageStart: Int
-        /// Where the message ends: the line's end for CRI, the closing quote of Docker's `log`.
-        let lineEnd: Int
+        /// The line's content end for CRI, the closing quote of Docker's `log`.
+        let messageEnd: Int
         let isStdout: Bool
         let isPartial: Bool
     }
@@ -52,7 +52,7 @@ extension CRIRecord {
     static func header(in base: UnsafePointer<UInt8>, lineStart: Int, lineEnd: Int) -> Header? {
         if lineEnd > lineStart && base[lineStart] == 0x7B { return DockerRecord.header(in: base, lineStart: lineStart, lineEnd: lineEnd) }
         guard let message = messageStart(in: base, from: lineStart, to: lineEnd) else { return nil }
-        return Header(lineStart: lineStart, messageStart: message, lineEnd: lineEnd,
+        return Header(lineStart: lineStart, messageStart: message, messageEnd: lineEnd,
                       isStdout: base[message - 6] == 0x6F,  // "stdout P": the `o` of out
                       isPartial: base[message - 2] == 0x50)
     }
@@ -65,11 +65,8 @@ extension CRIRecord {
         var seenStdout = false, seenStderr = false
         var hold: Int?
         for _ in 0..<lineLimit where lineEnd > start && !(seenStdout && seenStderr) {
-            var lineStart = lineEnd
-            while lineStart > start && base[lineStart - 1] != 0x0A { lineStart -= 1 }
-            var contentEnd = lineEnd
-            if contentEnd > lineStart && base[contentEnd - 1] == 0x0D { contentEnd -= 1 }
-            if let record = header(in: base, lineStart: lineStart, lineEnd: contentEnd) {
+            let lineStart = Masker.lastNewline(in: base, from: start, to: lineEnd).map { $0 + 1 } ?? start
+            if let record = header(in: base, lineStart: lineStart, lineEnd: Masker.contentEnd(in: base, lineStart, lineEnd)) {
                 let seen = record.isStdout ? seenStdout : seenStderr
                 if !seen && record.isPartial { hold = lineStart }
                 if record.isStdout { seenStdout = true } else { seenStderr = true }
@@ -87,15 +84,20 @@ extension CRIRecord {
 enum DockerRecord {
     static let valueEnd = Array(#"","stream":""#.utf8)
 
+    /// Whether `start..<end` opens like a record: `{"log":"` and something after it.
+    static func startsRecord(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        end - start > 8 && memcmp(base + start, #"{"log":""#, 8) == 0
+    }
+
     static func header(in base: UnsafePointer<UInt8>, lineStart: Int, lineEnd: Int) -> CRIRecord.Header? {
         let messageStart = lineStart + 8
-        guard lineEnd - messageStart >= valueEnd.count + 6, memcmp(base + lineStart, #"{"log":""#, 8) == 0,
+        guard lineEnd - messageStart >= valueEnd.count + 6, startsRecord(base, lineStart, lineEnd),
               let found = valueEnd.withUnsafeBytes({ sladd_memmem(base + messageStart, lineEnd - messageStart, $0.baseAddress, $0.count) })
         else { return nil }
         let messageEnd = UnsafeRawPointer(found) - UnsafeRawPointer(base)
         let stream = messageEnd + valueEnd.count
         guard stream + 6 <= lineEnd, memcmp(base + stream, "stdout", 6) == 0 || memcmp(base + stream, "stderr", 6) == 0 else { return nil }
-        return CRIRecord.Header(lineStart: lineStart, messageStart: messageStart, lineEnd: messageEnd,
+        return CRIRecord.Header(lineStart: lineStart, messageStart: messageStart, messageEnd: messageEnd,
                                 isStdout: base[stream + 3] == 0x6F, isPartial: !endsInNewline(base, messageStart, messageEnd))
     }
 

@@ -91,13 +91,19 @@ extension Masker {
             }
             cursor = end + 1
         }
-        guard !lines.isEmpty else {
-            splitJunctions(in: window, firstLine: firstLine, linesEnd: linesEnd, counters: &counters)
-            return
+        if !lines.isEmpty {
+            lines.sort()
+            structure(lines, in: window, counters: &counters)
         }
-        lines.sort()
+        // After the structure pass, so that decoding a JSON string never drops a junction's match.
+        splitJunctions(in: window, firstLine: firstLine, linesEnd: linesEnd, counters: &counters)
+    }
 
-        // One pass over lines and matches, both in order: each line gets its own matches.
+    /// One pass over `lines` (sorted line starts) and `matches`, both in order: each line is read for
+    /// its structure with its own matches. A match found both raw and decoded stays twice here, and
+    /// `resolveOverlaps` makes it one.
+    private func structure(_ lines: [Int], in window: Window, counters: inout Counters) {
+        let base = window.base
         // Scratch arrays are swapped out and back: their buffers live as long as the masker.
         var result = formatScratch.result
         var lineMatches = formatScratch.line
@@ -125,12 +131,8 @@ extension Masker {
         }
         result += matches[index...]
         swap(&matches, &result)
-        splitJunctions(in: window, firstLine: firstLine, linesEnd: linesEnd, counters: &counters)
-
-        // A match found both raw and decoded is one match: `resolveOverlaps` merges equal spans.
     }
 
-    /// After the structure pass, so that decoding a JSON string never drops a junction's match.
     private func splitJunctions(in window: Window, firstLine: Int, linesEnd: Int, counters: inout Counters) {
         let kinds: SplitRecordKinds
         switch format {
@@ -146,8 +148,7 @@ extension Masker {
     private func structureLine(_ lineStart: Int, _ lineEnd: Int, matches lineMatches: inout [Match], in window: Window,
                                counters: inout Counters) {
         let base = window.base
-        var end = lineEnd
-        if end > lineStart && base[end - 1] == 0x0D { end -= 1 }
+        let end = Self.contentEnd(in: base, lineStart, lineEnd)
         var messageStart = lineStart
         if format.recognisesCRI, let start = CRIRecord.messageStart(in: base, from: lineStart, to: end) {
             messageStart = start
@@ -300,12 +301,6 @@ extension Masker {
     }
 }
 
-extension PercentEscapes {
-    static func contains(_ bytes: [UInt8], from start: Int, to end: Int) -> Bool {
-        bytes.withUnsafeBufferPointer { contains($0.baseAddress!, from: start, to: end) }
-    }
-}
-
 extension Masker {
     /// How many bytes each side of a split are read together: longer than any identifier.
     static let criJunctionBytes = 96
@@ -314,12 +309,11 @@ extension Masker {
     /// next record of its stream is masked in both.
     func maskSplitJunctions(in window: Window, from firstLine: Int, kinds: SplitRecordKinds, counters: inout Counters) {
         let base = window.base
-        let needles = (kinds.contains(.cri) ? ["stdout P ", "stderr P "] : []) + (kinds.contains(.docker) ? [#"","stream":""#] : [])
-        for needle in needles {
-            let isDocker = needle.hasPrefix("\"")
+        for (needle, kind) in Self.splitRecordNeedles where kinds.contains(kind) {
+            let isDocker = kind == .docker
             var cursor = firstLine
             while cursor < window.end {
-                let found = needle.withCString { sladd_memmem(base + cursor, window.end - cursor, $0, strlen($0)) }
+                let found = needle.withUnsafeBytes { sladd_memmem(base + cursor, window.end - cursor, $0.baseAddress, $0.count) }
                 guard let found else { break }
                 let offset = UnsafeRawPointer(found) - UnsafeRawPointer(base)
                 guard let lineEnd = Self.firstNewline(in: base, from: offset, to: window.end) else { break }
@@ -327,7 +321,7 @@ extension Masker {
                 // Most Docker records end in `\n`: those are passed before looking for their line start.
                 if isDocker && DockerRecord.endsInNewline(base, max(firstLine, offset - 256), offset) { continue }
                 let lineStart = Self.lastNewline(in: base, from: firstLine, to: offset).map { $0 + 1 } ?? firstLine
-                guard let record = CRIRecord.header(in: base, lineStart: lineStart, lineEnd: Self.contentEnd(base, lineStart, lineEnd)),
+                guard let record = CRIRecord.header(in: base, lineStart: lineStart, lineEnd: Self.contentEnd(in: base, lineStart, lineEnd)),
                       record.isPartial, let next = nextRecord(after: lineEnd + 1, stdout: record.isStdout, in: window) else { continue }
                 maskJunction(record, next, in: base, counters: &counters)
             }
@@ -343,19 +337,20 @@ extension Masker {
         static let docker = SplitRecordKinds(rawValue: 2)
     }
 
+    /// What a partial record holds: CRI's stream and `P` tag, the end of Docker's `log` value.
+    static let splitRecordNeedles: [([UInt8], SplitRecordKinds)] = [
+        (Array("stdout P ".utf8), .cri), (Array("stderr P ".utf8), .cri), (DockerRecord.valueEnd, .docker),
+    ]
+
     static func splitRecordKinds(_ window: Window, firstLine: Int, linesEnd: Int) -> SplitRecordKinds {
         let base = window.base
         func kind(_ start: Int, _ end: Int) -> SplitRecordKinds {
             if CRIRecord.messageStart(in: base, from: start, to: end) != nil { return .cri }
-            return end - start > 8 && memcmp(base + start, #"{"log":""#, 8) == 0 ? .docker : []
+            return DockerRecord.startsRecord(base, start, end) ? .docker : []
         }
         let firstEnd = firstNewline(in: base, from: firstLine, to: linesEnd) ?? linesEnd
         let lastStart = lastNewline(in: base, from: firstLine, to: max(firstLine, linesEnd - 1)).map { $0 + 1 } ?? firstLine
         return kind(firstLine, firstEnd).union(kind(lastStart, linesEnd))
-    }
-
-    private static func contentEnd(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int {
-        end > start && base[end - 1] == 0x0D ? end - 1 : end
     }
 
     /// The next record of the same stream among the following lines of the window.
@@ -365,7 +360,7 @@ extension Masker {
             guard let lineEnd = Self.firstNewline(in: window.base, from: lineStart, to: window.end) ?? (window.endAtLineEnd ? window.end : nil)
             else { return nil }
             if let record = CRIRecord.header(in: window.base, lineStart: lineStart,
-                                             lineEnd: Self.contentEnd(window.base, lineStart, lineEnd)),
+                                             lineEnd: Self.contentEnd(in: window.base, lineStart, lineEnd)),
                record.isStdout == stdout {
                 return record
             }
@@ -377,16 +372,16 @@ extension Masker {
     private func maskJunction(_ partial: CRIRecord.Header, _ next: CRIRecord.Header, in base: UnsafePointer<UInt8>,
                               counters: inout Counters) {
         var shadow = Shadow()
-        let head = max(partial.messageStart, partial.lineEnd - Self.criJunctionBytes)
-        for offset in head..<partial.lineEnd { shadow.append(base[offset], from: offset, to: offset + 1) }
+        let head = max(partial.messageStart, partial.messageEnd - Self.criJunctionBytes)
+        for offset in head..<partial.messageEnd { shadow.append(base[offset], from: offset, to: offset + 1) }
         let junction = shadow.bytes.count
-        for offset in next.messageStart..<min(next.lineEnd, next.messageStart + Self.criJunctionBytes) {
+        for offset in next.messageStart..<min(next.messageEnd, next.messageStart + Self.criJunctionBytes) {
             shadow.append(base[offset], from: offset, to: offset + 1)
         }
         guard junction > 0 else { return }
         for match in detectDecoded(shadow, counters: &counters) where match.start < junction && match.end > junction {
             // One identifier, two lines: each part is replaced, so neither line holds a piece of it.
-            matches.append(Match(start: shadow.sourceStart[match.start], end: partial.lineEnd, rule: match.rule))
+            matches.append(Match(start: shadow.sourceStart[match.start], end: partial.messageEnd, rule: match.rule))
             matches.append(Match(start: next.messageStart, end: shadow.sourceEnd[match.end - 1], rule: match.rule))
             counters.matches[match.rule] -= 1  // counted once, though written twice
         }

@@ -169,6 +169,10 @@ enum PercentEscapes {
         return false
     }
 
+    static func contains(_ bytes: [UInt8], from start: Int, to end: Int) -> Bool {
+        bytes.withUnsafeBufferPointer { contains($0.baseAddress!, from: start, to: end) }
+    }
+
     /// Decodes `%XX` everywhere and `+` as a space after the first `?` (a query string or form body).
     static func decode(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int, into shadow: inout Shadow,
                        map: Shadow? = nil) {

@@ -11,7 +11,7 @@ public protocol ByteSource {
     /// Whether a read would return at once. When it would block, the filter flushes what it has,
     /// so a sidecar passes each line on promptly while a batch run still writes large blocks.
     func hasDataReady() -> Bool
-    /// Waits up to `milliseconds` for input; false when none came (a CRI partial record is then
+    /// Waits up to `milliseconds` for input; false when none came (a partial record is then
     /// written without waiting longer for its rest).
     func waitForData(milliseconds: Int32) -> Bool
 }

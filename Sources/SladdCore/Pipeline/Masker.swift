@@ -238,9 +238,8 @@ public final class Masker {
 
     /// Fail closed: the line's content (not its line ending) is replaced by a marker.
     private func withholdLine(lineStart: Int, lineEnd: Int, in window: Window) {
-        var contentEnd = lineEnd
-        if contentEnd > lineStart && window.base[contentEnd - 1] == 0x0D { contentEnd -= 1 }
-        matches.append(Match(start: max(lineStart, window.start), end: contentEnd, rule: Self.withheldRule))
+        matches.append(Match(start: max(lineStart, window.start), end: Self.contentEnd(in: window.base, lineStart, lineEnd),
+                             rule: Self.withheldRule))
     }
 
     /// Line starts of offsets asked for in ascending order. Each call looks back only to the previous
@@ -270,6 +269,12 @@ public final class Masker {
     static func firstNewline(in base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Int? {
         guard end > start, let found = memchr(base + start, 0x0A, end - start) else { return nil }
         return UnsafeRawPointer(found) - UnsafeRawPointer(base)
+    }
+
+    /// The end of a line's content `start..<end` (`end` at its newline): before a `\r` that ends it.
+    @inline(__always)
+    static func contentEnd(in base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int {
+        end > start && base[end - 1] == 0x0D ? end - 1 : end
     }
 
     /// The last newline in `start..<end` (glibc's memrchr: 32 bytes at a time).

@@ -19,8 +19,8 @@ public final class StreamFilter {
 
         /// How lines are structured (default: decided per line).
         public var format: LineFormat = .auto
-        /// How long a CRI partial (`P`) record waits for the rest of its line before it is written
-        /// alone: the latency bound of a split identifier's detection.
+        /// How long a partial record (CRI `P`, a Docker `log` part) waits for the rest of its line
+        /// before it is written alone: the latency bound of a split identifier's detection.
         public var partialWaitMilliseconds: Int32 = 50
 
         public init() {}
@@ -93,7 +93,7 @@ public final class StreamFilter {
             return outcome
         }
 
-        // `start..<heldEnd` waits for the rest of a CRI partial record (whole lines).
+        // `start..<heldEnd` waits for the rest of a partial record (whole lines).
         var heldEnd: Int?
 
         while true {
@@ -132,7 +132,7 @@ public final class StreamFilter {
             // Only the bytes just read can hold a newline: what was pending before had none.
             if let newline = Masker.lastNewline(in: buffer, from: max(start, end - count), to: end) {
                 let chunkEnd = newline + 1
-                // A trailing CRI partial record waits (briefly) for its rest, so that an identifier split
+                // A trailing partial record waits (briefly) for its rest, so that an identifier split
                 // between the two is seen whole.
                 var writeEnd = chunkEnd
                 heldEnd = nil
