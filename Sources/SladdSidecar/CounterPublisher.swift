@@ -21,7 +21,7 @@ public final class CounterPublisher {
     private var matches: [String: Counter] = [:]
     private var rejected: [String: Counter] = [:]
     private var errors: [Counters.ErrorKind: Counter] = [:]
-    private var reloadErrors: Counter?
+    private let reloadErrors = Counter(label: "sladd_errors_total", dimensions: [("kind", "reload")])
 
     public init(rules: [Rule], version: String) {
         self.rules = rules
@@ -30,7 +30,6 @@ public final class CounterPublisher {
         // Every series exists from the start at 0, so a rate() over the first scrape is defined.
         for rule in rules where rule.enabled { _ = counters(for: rule.id) }
         for kind in Counters.ErrorKind.allCases { errors[kind] = Counter(label: "sladd_errors_total", dimensions: [("kind", kind.rawValue)]) }
-        reloadErrors = Counter(label: "sladd_errors_total", dimensions: [("kind", "reload")])
     }
 
     /// Adds `delta`, counted under `deltaRules`, to the totals and the metrics.
@@ -61,7 +60,7 @@ public final class CounterPublisher {
 
     /// A reload that failed: counted as `sladd_errors_total{kind="reload"}`.
     public func countReloadFailure() {
-        reloadErrors?.increment()
+        reloadErrors.increment()
     }
 
     /// The rules now in force take the place of the old ones in the summary (counts are kept).

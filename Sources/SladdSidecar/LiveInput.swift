@@ -80,14 +80,10 @@ public struct LiveInput: ByteSource {
         }
     }
 
-    public func hasDataReady() -> Bool { waitForData(milliseconds: 0) }
+    public func hasDataReady() -> Bool { FileDescriptorSource(descriptor: descriptor).hasDataReady() }
 
     public func waitForData(milliseconds: Int32) -> Bool {
-        var request = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-        while true {
-            let ready = poll(&request, 1, milliseconds)
-            if ready >= 0 || errno != EINTR { return ready != 0 }
-        }
+        FileDescriptorSource(descriptor: descriptor).waitForData(milliseconds: milliseconds)
     }
 
     private mutating func handleSignals() {

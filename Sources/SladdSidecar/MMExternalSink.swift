@@ -33,11 +33,12 @@ public struct MMExternalSink<Inner: ByteSink>: ByteSink {
 
     private mutating func flushReply() throws(StreamError) {
         guard !reply.isEmpty else { return }
-        let count = reply.count
-        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 1)
-        defer { copy.deallocate() }
-        reply.withUnsafeBytes { copy.copyMemory(from: $0) }
-        try inner.write(UnsafeRawBufferPointer(copy))
+        let bytes = reply  // shares the buffer; `inner` may be written while it is read
+        var failure: StreamError?
+        bytes.withUnsafeBytes { raw in
+            do throws(StreamError) { try inner.write(raw) } catch { failure = error }
+        }
+        if let failure { throw failure }
     }
 
     private mutating func appendReply(_ head: [UInt8], _ tail: Slice<UnsafeRawBufferPointer>) {

@@ -29,6 +29,16 @@ public final class AtomicFileWriter: ByteSink {
             group = info.st_gid
             times = (info.st_atim, info.st_mtim)
         }
+
+        /// A new file of ours, with `mode`, touched now.
+        public init(mode: mode_t) {
+            self.mode = mode
+            owner = getuid()
+            group = getgid()
+            var now = timespec()
+            clock_gettime(CLOCK_REALTIME, &now)
+            times = (now, now)
+        }
     }
 
     public init(target: String) throws(BatchError) {
