@@ -145,7 +145,7 @@ final class Service {
     private func reloadRules() {
         do {
             let ruleSet = try reload()
-            publish()
+            // The counts so far, under the rules they were counted by.
             publisher.publish(try filter.replaceRules(ruleSet), rules: rules)
             rules = ruleSet.rules
             publisher.adopt(ruleSet.rules)
