@@ -10,16 +10,49 @@
 typedef struct {
     uint8_t low[3][16];
     uint8_t high[3][16];
+    /// Second stage: bit `sladd_triple_hash(a, b, c)` is set for every anchor's three bytes (each OR
+    /// 0x20). Nibble sets of eight buckets admit about one position in sixteen of log text; this
+    /// bitmap (4 KiB, in L1) leaves the few that share a hash with an anchor. Off (`exact_on` 0) when a
+    /// literal is shorter than three bytes, whose wildcards a hash cannot express.
+    uint8_t exact[4096];
+    uint8_t exact_on;
 } sladd_triple_filter;
 
+/// The bit of `exact` for three adjacent bytes, each already OR 0x20.
+static inline uint32_t sladd_triple_hash(uint32_t a, uint32_t b, uint32_t c) {
+    return ((a | b << 8 | c << 16) * 0x9E3779B1u) >> 17;
+}
+
 /// The offset of the first 16-byte block in [from, to - 18] holding a position whose three bytes
-/// (each OR 0x20) may belong to a bucket, with the bucket bits of its 16 positions in `buckets`; or,
+/// (each OR 0x20) may belong to a bucket and pass `exact`, with the bucket bits of its 16 positions in
+/// `buckets` (zero where a position failed); or,
 /// when no block holds one, the first offset not searched (fewer than 18 bytes before `to`), left
 /// to the caller.
 size_t sladd_triple_filter_next(const sladd_triple_filter *filter, const uint8_t *base, size_t from, size_t to,
                                 uint8_t buckets[16]);
 
 
+
+/// Which of 64 consecutive bytes are ASCII digits, `@`, `+` or ASCII letters (bit i: byte i).
+typedef struct {
+    uint64_t digits;
+    uint64_t at;
+    uint64_t plus;
+    uint64_t letters;
+} sladd_byte_classes;
+
+enum { SLADD_VISIT_EMAIL = 1, SLADD_VISIT_DIGITS = 2 };
+
+/// The offset of the first whole 64-byte block in [from, to) with a byte the built-in scanner must
+/// visit (an `@` with SLADD_VISIT_EMAIL; with SLADD_VISIT_DIGITS a digit run that may start an
+/// identifier), its classes in `current` and the bytes to visit in `visits`; or, when no block has
+/// one, the first offset of fewer than 64 bytes before `to`. `previous` holds the classes of the
+/// block before `from` on entry and of the block before the returned offset on return.
+size_t sladd_next_visit_block(const uint8_t *base, size_t from, size_t to, unsigned flags,
+                              sladd_byte_classes *previous, sladd_byte_classes *current, uint64_t *visits);
+
+/// The number of `\n` bytes in `base[0..<length]`.
+size_t sladd_count_newlines(const uint8_t *base, size_t length);
 
 /// `memmem` (a GNU extension Swift's Glibc module does not show): the first `needle` in `haystack`.
 const void *sladd_memmem(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length);
