@@ -1,3 +1,5 @@
+import CSladdSIMD
+
 /// Finds the built-in identifiers in one pass over a region.
 ///
 /// The pass classifies 64 bytes at a time and stops only at `@` and at digit runs that could start an
@@ -72,29 +74,14 @@ final class BuiltinScanner {
     /// `detectNumeric` can use: runs of 4 or more digits (their exact length is checked on the visit),
     /// runs after `+` (a phone), and runs of 2 or more after exactly two letters (an IBAN's check digits).
     private func scanBlocks(_ region: ScanRegion, into matches: inout [Match], counters: inout Counters) -> Int {
-        let raw = UnsafeRawPointer(region.base)
-        let emailMask: UInt64 = configuration.email != nil ? ~0 : 0
-        let scansDigits = configuration.scansDigits
-        // Bits whose test looks past the block's end; such a run is visited and checked exactly.
-        let lastThree: UInt64 = 0b111 << 61
-        let last: UInt64 = 1 << 63
+        let flags = UInt32((configuration.email != nil ? SLADD_VISIT_EMAIL : 0) | (configuration.scansDigits ? SLADD_VISIT_DIGITS : 0))
         var previous = ByteClassMasks(before: region)
+        var current = ByteClassMasks()
+        var visits: UInt64 = 0
         var offset = region.lowerBound
-        while offset &+ ByteClassMasks.width <= region.upperBound {
-            let current = ByteClassMasks(raw, at: offset)
-            var visits = current.at & emailMask
-            if scansDigits {
-                let digits = current.digits
-                let runStarts = digits & ~shiftedIn(digits, from: previous.digits, by: 1)
-                let fourOrMore = digits & digits >> 1 & digits >> 2 & digits >> 3 | lastThree
-                let afterPlus = shiftedIn(current.plus, from: previous.plus, by: 1)
-                let alphanumerics = digits | current.letters
-                let afterTwoLetters = shiftedIn(current.letters, from: previous.letters, by: 1)
-                    & shiftedIn(current.letters, from: previous.letters, by: 2)
-                    & ~shiftedIn(alphanumerics, from: previous.digits | previous.letters, by: 3)
-                    & (digits >> 1 | last)
-                visits |= runStarts & (fourOrMore | afterPlus | afterTwoLetters)
-            }
+        while true {
+            offset = sladd_next_visit_block(region.base, offset, region.upperBound, flags, &previous, &current, &visits)
+            guard offset &+ ByteClassMasks.width <= region.upperBound else { return offset }
             while visits != 0 {
                 let lane = UInt64(visits.trailingZeroBitCount)
                 let position = offset &+ Int(lane)
@@ -115,7 +102,6 @@ final class BuiltinScanner {
             previous = current
             offset &+= ByteClassMasks.width
         }
-        return offset
     }
 
     /// Stops at every digit run and `@` from `start`: the tail of a region shorter than a block.

@@ -1,43 +1,23 @@
 #if arch(x86_64)
 import _Builtin_intrinsics.intel
 #endif
+import CSladdSIMD
 
 /// Which of 64 consecutive bytes are digits, `@`, `+` or ASCII letters, as bit masks (bit i: byte i).
 ///
 /// Hot path: logs hold a digit run every ten bytes or so, nearly all of them parts of times and
 /// counters. With the classes of a whole block as integers, the scanner tells which runs could start
 /// an identifier by a few shifts and ANDs and visits only those (about a quarter of all runs in the
-/// benchmark corpus), instead of stopping at every run.
-struct ByteClassMasks {
-    var digits: UInt64 = 0
-    var at: UInt64 = 0
-    var plus: UInt64 = 0
-    var letters: UInt64 = 0
+/// benchmark corpus), instead of stopping at every run. The block loop itself is C
+/// (`sladd_next_visit_block` in `classes.c`), where the classification is a few vector instructions.
+typealias ByteClassMasks = sladd_byte_classes
 
-    static let width = 64
-
-    /// The classes of the 64 bytes at `offset`.
-    @inline(__always)
-    init(_ raw: UnsafeRawPointer, at offset: Int) {
-        let zero = SIMD16<UInt8>(repeating: 0x30)
-        let ten = SIMD16<UInt8>(repeating: 10)
-        let atSign = SIMD16<UInt8>(repeating: ByteClass.at)
-        let plusSign = SIMD16<UInt8>(repeating: ByteClass.plus)
-        let caseBit = SIMD16<UInt8>(repeating: 0x20)
-        let lowerA = SIMD16<UInt8>(repeating: 0x61)
-        let alphabet = SIMD16<UInt8>(repeating: 26)
-        for quarter in 0..<4 {
-            let block = raw.loadUnaligned(fromByteOffset: offset &+ quarter &* 16, as: SIMD16<UInt8>.self)
-            let shift = UInt64(quarter &* 16)
-            digits |= Self.bits(block &- zero .< ten) << shift
-            at |= Self.bits(block .== atSign) << shift
-            plus |= Self.bits(block .== plusSign) << shift
-            letters |= Self.bits((block | caseBit) &- lowerA .< alphabet) << shift
-        }
-    }
+extension ByteClassMasks {
+    static var width: Int { 64 }
 
     /// The classes of the three bytes before a region, in the top bits, as the block "before" its first.
     init(before region: ScanRegion) {
+        self.init()
         for distance in 1...3 {
             let byte = region[region.lowerBound - distance]
             let bit: UInt64 = 1 << UInt64(64 - distance)
@@ -61,11 +41,4 @@ struct ByteClassMasks {
         return low | high << 8
         #endif
     }
-}
-
-/// `mask` moved `distance` bytes later (towards higher bits), with the bytes before the block filled
-/// from the top of `previous`.
-@inline(__always)
-func shiftedIn(_ mask: UInt64, from previous: UInt64, by distance: UInt64) -> UInt64 {
-    mask << distance | previous >> (64 &- distance)
 }

@@ -1,3 +1,5 @@
+import CSladdSIMD
+
 /// The whole stream: read → frame → detect → mask → write, with bounded memory.
 ///
 /// Every line read is a line written, in order; line endings (`\n`, `\r\n`, none at the end) and bytes
@@ -193,23 +195,8 @@ public final class StreamFilter {
         try sink.write(bytes)
     }
 
-    /// Newlines in `start..<end`, 16 bytes at a time: each matching lane is eight set bits.
+    /// Newlines in `start..<end` (vectorised in C: see `newlines.c`).
     static func countNewlines(in base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Int {
-        var bits = 0
-        var offset = start
-        let newline = SIMD16<UInt8>(repeating: 0x0A)
-        let raw = UnsafeRawPointer(base)
-        while offset &+ 16 <= end {
-            let block = raw.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self)
-            let words = unsafeBitCast(block .== newline, to: (UInt64, UInt64).self)
-            bits &+= words.0.nonzeroBitCount &+ words.1.nonzeroBitCount
-            offset &+= 16
-        }
-        var count = bits >> 3
-        while offset < end {
-            if base[offset] == 0x0A { count &+= 1 }
-            offset &+= 1
-        }
-        return count
+        end > start ? sladd_count_newlines(base + start, end - start) : 0
     }
 }
