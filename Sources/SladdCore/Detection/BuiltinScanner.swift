@@ -264,13 +264,13 @@ final class BuiltinScanner {
                 matches.append(Match(start: runStart, end: end, rule: rule))
                 return
             }
-            if scratch[0] < 8 { counters.rejected[rule] += 1 }
+            if scratch[0] < 8 { region.countRejection(of: rule, at: runStart, in: &counters) }
         }
         if let rule = configuration.fhNumber, scratch[0] >= 8 {
             if NorwegianIdentityNumber.isValidFHNumber(scratch) {
                 matches.append(Match(start: runStart, end: end, rule: rule))
             } else {
-                counters.rejected[rule] += 1
+                region.countRejection(of: rule, at: runStart, in: &counters)
             }
         }
     }
@@ -300,7 +300,7 @@ final class BuiltinScanner {
         if BankAccountNumber.isValid(scratch) {
             matches.append(Match(start: runStart, end: thirdEnd, rule: rule))
         } else {
-            counters.rejected[rule] += 1
+            region.countRejection(of: rule, at: runStart, in: &counters)
         }
     }
 
@@ -320,7 +320,7 @@ final class BuiltinScanner {
             if PaymentCardIssuer.isValidCardNumber(scratch, count: count) {
                 matches.append(Match(start: runStart, end: runEnd, rule: rule))
             } else {
-                counters.rejected[rule] += 1
+                region.countRejection(of: rule, at: runStart, in: &counters)
             }
             return
         }
@@ -375,7 +375,7 @@ final class BuiltinScanner {
             digits -= lengths[used - 1]
             used -= 1
         }
-        if sawCandidate { counters.rejected[rule] += 1 }
+        if sawCandidate { region.countRejection(of: rule, at: runStart, in: &counters) }
     }
 
     /// `+47` or `0047`, then eight digits in the usual groupings (`+47 912 34 567`, `+47 91 23 45 67`).
@@ -420,7 +420,7 @@ final class BuiltinScanner {
         if firstDigit >= 0x32 {  // Norwegian numbers start with 2–9
             matches.append(Match(start: start, end: cursor, rule: rule))
         } else {
-            counters.rejected[rule] += 1
+            region.countRejection(of: rule, at: start, in: &counters)
         }
     }
 
@@ -464,7 +464,7 @@ final class BuiltinScanner {
         if IBAN.isValid(scratch, count: count) {
             matches.append(Match(start: start, end: end, rule: rule))
         } else {
-            counters.rejected[rule] += 1
+            region.countRejection(of: rule, at: start, in: &counters)
         }
     }
 
@@ -513,7 +513,7 @@ final class BuiltinScanner {
         if domainEnd == region.upperBound && !region.endsAtLineEnd { return }  // seen whole in the next window
         // Two labels need a dot: `a@a@a@…` is out without walking labels.
         guard dots > 0 else {
-            counters.rejected[rule] += 1
+            region.countRejection(of: rule, at: at, in: &counters)
             return
         }
 
@@ -535,7 +535,7 @@ final class BuiltinScanner {
         if bestEnd > 0 {
             matches.append(Match(start: start, end: bestEnd, rule: rule))
         } else {
-            counters.rejected[rule] += 1
+            region.countRejection(of: rule, at: at, in: &counters)
         }
     }
 

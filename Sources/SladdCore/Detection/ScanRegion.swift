@@ -10,14 +10,25 @@ struct ScanRegion {
     let upperBound: Int
     let startsAtLineStart: Bool
     let endsAtLineEnd: Bool
+    /// Rejected candidates are counted only when they start here. Windows of a long line overlap, and
+    /// each byte is scanned again as look-behind: counting a candidate in one window only keeps the
+    /// counter independent of where the windows fall (one core, `--jobs N`, any read size).
+    let countedStarts: Range<Int>
 
     init(base: UnsafePointer<UInt8>, lowerBound: Int, upperBound: Int,
-         startsAtLineStart: Bool = true, endsAtLineEnd: Bool = true) {
+         startsAtLineStart: Bool = true, endsAtLineEnd: Bool = true, countedStarts: Range<Int>? = nil) {
         self.base = base
         self.lowerBound = lowerBound
         self.upperBound = upperBound
         self.startsAtLineStart = startsAtLineStart
         self.endsAtLineEnd = endsAtLineEnd
+        self.countedStarts = countedStarts ?? lowerBound..<upperBound
+    }
+
+    /// Counts a candidate of `rule` that starts at `offset` and failed its checks.
+    @inline(__always)
+    func countRejection(of rule: Int, at offset: Int, in counters: inout Counters) {
+        if countedStarts.contains(offset) { counters.rejected[rule] += 1 }
     }
 
     @inline(__always)

@@ -166,8 +166,12 @@ public final class Masker {
 
     /// Runs every detector over `window`, appending to `matches`.
     func detect(in window: Window, counters: inout Counters) {
+        // What starts in the look-behind was counted by the window before; what starts past the emit
+        // limit of an open window is counted by the next.
+        let counted = window.start..<max(window.start, window.endAtLineEnd ? window.end : window.emitLimit)
         let region = ScanRegion(base: window.base, lowerBound: window.context, upperBound: window.end,
-                                startsAtLineStart: window.contextAtLineStart, endsAtLineEnd: window.endAtLineEnd)
+                                startsAtLineStart: window.contextAtLineStart, endsAtLineEnd: window.endAtLineEnd,
+                                countedStarts: counted)
         builtins.scan(region, into: &matches, counters: &counters)
         for rule in regexRules where !rule.hasPrefilter { runOnEveryLine(rule, in: window, counters: &counters) }
         if !literals.isEmpty { runPrefilteredRules(in: window, counters: &counters) }
