@@ -10,6 +10,8 @@ final class WorkerPool: @unchecked Sendable {
     /// Used by its one thread only.
     final class Worker: @unchecked Sendable {
         let filter: StreamFilter
+        /// Which rule set `filter` masks with (see `ParallelStreamFilter.replaceRules`).
+        var generation = 0
         private var encoders: [Int32: GzipMemberEncoder] = [:]
 
         init(filter: StreamFilter) { self.filter = filter }
@@ -64,6 +66,9 @@ final class WorkerPool: @unchecked Sendable {
                 return
             }
             let task = tasks[head]
+            // Release what the finished task captured (a block of input) now, not when the queue
+            // is next compacted, up to 1024 tasks later.
+            tasks[head] = { _ in }
             head += 1
             if head > 1024 && head * 2 > tasks.count {
                 tasks.removeFirst(head)

@@ -130,6 +130,16 @@ public struct BytesSource: ByteSource {
 public struct BytesSink: ByteSink {
     public private(set) var bytes: [UInt8] = []
     public init() {}
+
+    /// Writes into `storage`'s memory (emptied, capacity kept), which is left empty until `give(to:)`.
+    init(reusing storage: inout [UInt8]) {
+        swap(&bytes, &storage)
+        bytes.removeAll(keepingCapacity: true)
+    }
+
+    /// Hands the bytes written to `storage` without a copy.
+    mutating func give(to storage: inout [UInt8]) { swap(&bytes, &storage) }
+
     public mutating func write(_ chunk: UnsafeRawBufferPointer) throws(StreamError) {
         bytes.append(contentsOf: chunk)
     }

@@ -78,6 +78,15 @@ public final class StreamFilter {
         return sink.bytes
     }
 
+    /// Masks `bytes` into `output`, whose storage is reused (blocks of a parallel run: a fresh array
+    /// per block grew the heap of every thread and cost page faults).
+    func mask(_ bytes: [UInt8], into output: inout [UInt8]) {
+        var source = BytesSource(bytes)
+        var sink = BytesSink(reusing: &output)
+        do { try run(from: &source, to: &sink) } catch { preconditionFailure("in-memory I/O cannot fail: \(error)") }
+        sink.give(to: &output)
+    }
+
     /// Runs until the source ends. Output is flushed before returning, also when a write fails.
     public func run<Source: ByteSource, Sink: ByteSink>(from source: inout Source, to sink: inout Sink) throws(StreamError) {
         let buffer = self.buffer
