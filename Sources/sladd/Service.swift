@@ -79,7 +79,7 @@ struct ServiceOptions: ParsableArguments {
 /// /metrics and the stats file, reloads, reports and drain messages on stderr.
 final class Service {
     private let options: ServiceOptions
-    private let filter: StreamFilter
+    private let filter: any LogFilter
     private let reload: () throws -> RuleSet
     private let publisher: CounterPublisher
     private let server: MetricsServer?
@@ -88,7 +88,7 @@ final class Service {
     private var lastStatsWrite = Date.distantPast
     private var statsFileFailed = false
 
-    init(options: ServiceOptions, filter: StreamFilter, ruleSet: RuleSet, reload: @escaping () throws -> RuleSet,
+    init(options: ServiceOptions, filter: any LogFilter, ruleSet: RuleSet, reload: @escaping () throws -> RuleSet,
          version: String) throws {
         self.options = options
         self.filter = filter

@@ -7,12 +7,12 @@ import Testing
 struct FormatEndToEndTests {
     static let fixtures = Binary.packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/formats")
 
-    @Test("Each format comes out as reviewed, with --format auto and with the format named",
+    @Test("Each format comes out as reviewed, with --format auto, with the format named and with --jobs 2",
           arguments: ["docker", "cri", "json", "logfmt"])
     func fixtureIsMaskedAsReviewed(_ name: String) throws {
         let input = try Data(contentsOf: Self.fixtures.appendingPathComponent("\(name).log"))
         let expected = try Data(contentsOf: Self.fixtures.appendingPathComponent("\(name).expected"))
-        for arguments in [["--summary", "none"], ["--summary", "none", "--format", name]] {
+        for arguments in [["--summary", "none"], ["--summary", "none", "--format", name], ["--summary", "none", "--jobs", "2"]] {
             let result = try Binary.run(arguments, input: input)
             #expect(result.status == 0, "\(arguments): \(result.stderr)")
             if result.stdout != expected {
@@ -73,6 +73,21 @@ struct FormatEndToEndTests {
             """#
         let result = try Binary.shell("python3 -c '\(script.replacingOccurrences(of: "'", with: "'\\''"))' '\(Self.fixtures.path)'")
         #expect(result.output == "ok\n", "\(result.output)\(result.stderr)")
+    }
+
+    /// `--jobs` cuts the stream into blocks of 256 KiB: each fixture repeated over several blocks must
+    /// come out as one core writes it, with the same counts.
+    @Test("--jobs 3 writes the bytes and counts of one core", arguments: ["docker", "cri", "json", "logfmt"])
+    func parallelStreamEqualsOneCore(_ name: String) throws {
+        let fixture = try Data(contentsOf: Self.fixtures.appendingPathComponent("\(name).log"))
+        var input = Data()
+        while input.count < 900_000 { input.append(fixture) }
+        let one = try Binary.run(["--summary", "json"], input: input)
+        let many = try Binary.run(["--summary", "json", "--jobs", "3"], input: input)
+        #expect(one.status == 0 && many.status == 0, "\(one.stderr)\(many.stderr)")
+        #expect(many.stdout == one.stdout)
+        #expect(many.stderr == one.stderr, "the summaries differ")
+        #expect(one.stdout != input, "the fixture holds identifiers, so the comparison means something")
     }
 
     @Test("A CRI partial record waits at most the latency bound for its rest")

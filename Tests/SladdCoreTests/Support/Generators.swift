@@ -134,9 +134,13 @@ enum Generate {
 }
 
 enum Fixture {
+    static func ruleSet() throws -> RuleSet {
+        try RuleSet(packs: RuleSet.builtinPacks(), pseudonymKey: Array("0123456789abcdef-test-key".utf8))
+    }
+
     static func filter(_ configure: (inout RuleSet) throws -> Void = { _ in },
                        configuration: StreamFilter.Configuration = StreamFilter.Configuration()) throws -> StreamFilter {
-        var ruleSet = try RuleSet(packs: RuleSet.builtinPacks(), pseudonymKey: Array("0123456789abcdef-test-key".utf8))
+        var ruleSet = try ruleSet()
         try configure(&ruleSet)
         return try StreamFilter(ruleSet: ruleSet, configuration: configuration)
     }

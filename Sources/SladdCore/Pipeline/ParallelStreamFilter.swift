@@ -1,0 +1,372 @@
+import CSladdSIMD
+import Foundation
+
+/// What the command line runs: one stream, masked on one core (`StreamFilter`) or on several
+/// (`ParallelStreamFilter`), with counters and reloads the same way.
+public protocol LogFilter: AnyObject {
+    func run<Source: ByteSource, Sink: ByteSink>(from source: inout Source, to sink: inout Sink) throws(StreamError)
+    /// The counters since the last call (or since the start), and zero from here on.
+    func takeCounters() -> Counters
+    /// Masks with `ruleSet` from here on; returns the counters so far, indexed by the old rules.
+    func replaceRules(_ ruleSet: RuleSet) throws(ConfigurationError) -> Counters
+}
+
+extension StreamFilter: LogFilter {}
+
+/// The stream on several cores, output in input order (`sladd --jobs N`).
+///
+/// The reading thread cuts the input into blocks of whole lines; workers of a `WorkerPool` mask them,
+/// each with its own `StreamFilter`, and a writer thread writes the results in order. A block goes
+/// out when it is full or when the input has nothing more ready, so a quiet sidecar's lines pass as
+/// promptly as on one core. Blocks start at line starts, where the one-core filter keeps no state
+/// either, so the output is the same byte for byte. Two cases keep that true:
+/// - a trailing partial record (CRI `P`, a Docker 16 KiB part) stays with the reader until its rest
+///   comes or `partialWaitMilliseconds` pass, so a split identifier is masked in both parts;
+/// - a line longer than `maxLineBytes` is not held whole: once the pool has drained, the reader
+///   masks it on its own filter in overlapping windows, as on one core.
+public final class ParallelStreamFilter: LogFilter, @unchecked Sendable {
+    public let configuration: StreamFilter.Configuration
+    public let jobs: Int
+    /// Lines are cut into blocks of about this size: large enough that handing one to a thread
+    /// (tens of microseconds) is small beside masking it (a millisecond and more).
+    public let blockSize: Int
+    private let pool: WorkerPool
+    private let output: OrderedOutput
+    // Used by the reading thread only.
+    private var ruleSet: RuleSet
+    private var generation = 0
+    private var longLineFilter: StreamFilter?
+
+    public init(ruleSet: RuleSet, configuration: StreamFilter.Configuration = .init(), jobs: Int,
+                blockSize: Int = 256 << 10) throws(ConfigurationError) {
+        guard jobs >= 1 else { throw ConfigurationError("--jobs must be at least 1") }
+        self.configuration = configuration
+        self.jobs = jobs
+        self.blockSize = max(4096, blockSize)
+        self.ruleSet = ruleSet
+        pool = try WorkerPool(count: jobs) { () throws(ConfigurationError) in
+            try StreamFilter(ruleSet: ruleSet, configuration: configuration)
+        }
+        output = OrderedOutput(limit: 2 * jobs + 2, ruleCount: ruleSet.rules.count)
+    }
+
+    deinit { pool.close() }
+
+    public func takeCounters() -> Counters { output.takeCounters() }
+
+    /// Waits until every block read so far is written (a barrier), so that the counts returned are
+    /// all under the old rules; workers switch before their next block.
+    public func replaceRules(_ ruleSet: RuleSet) throws(ConfigurationError) -> Counters {
+        _ = try Masker(ruleSet: ruleSet, format: configuration.format)  // fails here, not in a worker
+        output.drain()
+        let sofar = output.takeCounters(ruleCount: ruleSet.rules.count)
+        self.ruleSet = ruleSet
+        generation += 1
+        longLineFilter = nil
+        return sofar
+    }
+
+    public func run<Source: ByteSource, Sink: ByteSink>(from source: inout Source, to sink: inout Sink) throws(StreamError) {
+        // The writer thread writes through this pointer; `run` does not return before it has ended,
+        // and the reading thread touches the sink only while the writer has nothing to write.
+        try withUnsafeMutablePointer(to: &sink) { (sinkPointer) throws(StreamError) in
+            let writer = output.startWriter { (bytes) throws(StreamError) in try sinkPointer.pointee.write(bytes) }
+            var failure: StreamError?
+            do throws(StreamError) {
+                try readBlocks(from: &source, sink: sinkPointer)
+            } catch {
+                failure = error
+            }
+            output.finish()
+            writer.join()
+            if let error = output.failure ?? failure { throw error }
+        }
+    }
+
+    private func readBlocks<Source: ByteSource, Sink: ByteSink>(from source: inout Source,
+                                                               sink: UnsafeMutablePointer<Sink>) throws(StreamError) {
+        let readSize = configuration.readSize
+        let capacity = configuration.maxLineBytes + blockSize + readSize
+        let pending = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        defer { pending.deallocate() }
+        var count = 0           // bytes in `pending`
+        var heldFrom: Int?      // `heldFrom..<count` is a partial record waiting for its rest
+        var ended = false
+
+        /// Submits `pending[0..<end]` and moves the rest to the front.
+        func submit(through end: Int) {
+            guard end > 0 else { return }
+            var block = output.buffers.take()
+            block.append(contentsOf: UnsafeBufferPointer(start: pending, count: end))
+            submitBlock(block)
+            pending.update(from: pending + end, count: count - end)
+            count -= end
+            heldFrom = heldFrom.map { $0 - end }
+        }
+
+        while !ended {
+            if output.failure != nil { return }
+            if heldFrom != nil && !source.waitForData(milliseconds: configuration.partialWaitMilliseconds) {
+                // The rest did not come in time: the partial record goes out alone, as on one core.
+                heldFrom = nil
+                submit(through: count)
+            }
+            let read = try source.read(into: UnsafeMutableRawBufferPointer(start: pending + count,
+                                                                           count: min(readSize, capacity - count)))
+            if read == 0 {
+                ended = true
+                break
+            }
+            count += read
+            guard count >= blockSize || !source.hasDataReady() else { continue }
+            guard let newline = Masker.lastNewline(in: pending, from: 0, to: count) else {
+                guard count + readSize > capacity else { continue }
+                // No newline in `maxLineBytes` and more: this line is masked in windows on the reader.
+                output.drain()
+                (count, ended) = try withUnsafeMutablePointer(to: &source) { (source) throws(StreamError) in
+                    var rest = LineRestSource(prefix: pending, count: count, source: source)
+                    try maskLongLine(from: &rest, to: sink)
+                    return (rest.leftoverCount, rest.sourceEnded)
+                }
+                continue
+            }
+            var cut = newline + 1
+            heldFrom = nil
+            // A trailing partial record waits (briefly) for its rest, unless a long line follows.
+            if configuration.format.joinsSplitRecords, count + readSize <= capacity,
+               let hold = CRIRecord.holdPoint(in: pending, from: 0, to: cut), cut - hold <= configuration.maxLineBytes / 2 {
+                heldFrom = hold  // 0 once the lines before it are submitted
+                cut = hold
+            }
+            submit(through: cut)
+        }
+        submit(through: count)
+    }
+
+    private func submitBlock(_ block: [UInt8]) {
+        let ruleSet = self.ruleSet
+        let generation = self.generation
+        output.submit(to: pool) { worker in
+            if worker.generation != generation {
+                // Compiled once already in `replaceRules`: cannot fail here.
+                _ = try? worker.filter.replaceRules(ruleSet)
+                worker.generation = generation
+            }
+            var masked = self.output.buffers.take()
+            worker.filter.mask(block, into: &masked)
+            self.output.buffers.give(block)
+            return OrderedOutput.Result(bytes: masked, counters: worker.filter.takeCounters())
+        }
+    }
+
+    /// Masks the rest of an oversize line (up to and with its newline) on the reading thread.
+    private func maskLongLine<Source: ByteSource, Sink: ByteSink>(from source: inout LineRestSource<Source>,
+                                                                 to sink: UnsafeMutablePointer<Sink>) throws(StreamError) {
+        let filter: StreamFilter
+        if let existing = longLineFilter {
+            filter = existing
+        } else {
+            do { filter = try StreamFilter(ruleSet: ruleSet, configuration: configuration) } catch {
+                preconditionFailure("the rules compiled for the workers: \(error)")
+            }
+            longLineFilter = filter
+        }
+        defer { output.add(filter.takeCounters()) }
+        try filter.run(from: &source, to: &sink.pointee)
+    }
+}
+
+/// The bytes read so far, then the source up to and with the next newline; bytes read after that
+/// newline are kept (`leftover`) for the blocks that follow.
+struct LineRestSource<Source: ByteSource>: ByteSource {
+    private let pending: UnsafeMutablePointer<UInt8>
+    private var prefixCount: Int
+    private var prefixOffset = 0
+    private let source: UnsafeMutablePointer<Source>
+    private var lineEnded = false
+    private(set) var leftoverCount = 0
+    private(set) var sourceEnded = false
+
+    /// `prefix[0..<count]` holds no newline; the leftover is written back to `prefix`'s front.
+    init(prefix: UnsafeMutablePointer<UInt8>, count: Int, source: UnsafeMutablePointer<Source>) {
+        pending = prefix
+        prefixCount = count
+        self.source = source
+    }
+
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(StreamError) -> Int {
+        if prefixOffset < prefixCount {
+            let count = min(buffer.count, prefixCount - prefixOffset)
+            buffer.baseAddress!.copyMemory(from: pending + prefixOffset, byteCount: count)
+            prefixOffset += count
+            return count
+        }
+        guard !lineEnded, !sourceEnded else { return 0 }
+        let count = try source.pointee.read(into: buffer)
+        if count == 0 {
+            sourceEnded = true
+            return 0
+        }
+        let bytes = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        guard let newline = Masker.firstNewline(in: bytes, from: 0, to: count) else { return count }
+        lineEnded = true
+        leftoverCount = count - newline - 1
+        pending.update(from: bytes + newline + 1, count: leftoverCount)
+        return newline + 1
+    }
+
+    func hasDataReady() -> Bool { lineEnded || source.pointee.hasDataReady() }
+    func waitForData(milliseconds: Int32) -> Bool { lineEnded || source.pointee.waitForData(milliseconds: milliseconds) }
+}
+
+/// Masked blocks back in input order: submitted from the reading thread, written by a writer
+/// thread as soon as each one and those before it are done; at most `limit` in flight.
+final class OrderedOutput: @unchecked Sendable {
+    struct Result {
+        var bytes: [UInt8]
+        var counters: Counters
+    }
+
+    // Guarded by `condition`.
+    private let condition = NSCondition()
+    private var finished: [Int: Result] = [:]
+    private var submitted = 0
+    private var written = 0
+    private var closed = false
+    private var counters: Counters
+    private var writeFailure: StreamError?
+    private let limit: Int
+    /// Arrays for blocks and their results, reused: at most about two per block in flight.
+    let buffers = BufferPool()
+
+    init(limit: Int, ruleCount: Int) {
+        self.limit = limit
+        counters = Counters(ruleCount: ruleCount)
+    }
+
+    /// The first write error; blocks after it are masked but not written.
+    var failure: StreamError? {
+        condition.lock()
+        defer { condition.unlock() }
+        return writeFailure
+    }
+
+    func submit(to pool: WorkerPool, _ work: @escaping (WorkerPool.Worker) -> Result) {
+        condition.lock()
+        while submitted - written >= limit { condition.wait() }
+        let sequence = submitted
+        submitted += 1
+        condition.unlock()
+        pool.submit { [self] worker in
+            let result = work(worker)
+            condition.lock()
+            finished[sequence] = result
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    /// Waits until everything submitted is written.
+    func drain() {
+        condition.lock()
+        while written < submitted { condition.wait() }
+        condition.unlock()
+    }
+
+    /// Nothing more comes: the writer ends once the last block is written.
+    func finish() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func add(_ more: Counters) {
+        condition.lock()
+        counters.add(more)
+        condition.unlock()
+    }
+
+    func takeCounters(ruleCount: Int? = nil) -> Counters {
+        condition.lock()
+        defer { condition.unlock() }
+        let taken = counters
+        counters = Counters(ruleCount: ruleCount ?? counters.matches.count)
+        return taken
+    }
+
+    /// Starts the writer thread; `write` runs on it only.
+    func startWriter(_ write: @escaping (UnsafeRawBufferPointer) throws(StreamError) -> Void) -> WriterThread {
+        let thread = WriterThread { [self] in
+            while true {
+                condition.lock()
+                while finished[written] == nil && !(closed && written == submitted) { condition.wait() }
+                guard let result = finished.removeValue(forKey: written) else {
+                    condition.unlock()
+                    return
+                }
+                let failed = writeFailure != nil
+                condition.unlock()
+                var error: StreamError?
+                if !failed && !result.bytes.isEmpty {
+                    error = result.bytes.withUnsafeBytes { bytes -> StreamError? in
+                        do throws(StreamError) { try write(bytes) } catch { return error }
+                        return nil
+                    }
+                }
+                buffers.give(result.bytes)
+                condition.lock()
+                if let error, writeFailure == nil { writeFailure = error }
+                if !failed { counters.add(result.counters) }
+                written += 1
+                condition.broadcast()
+                condition.unlock()
+            }
+        }
+        thread.start()
+        return thread
+    }
+}
+
+/// Byte arrays handed between threads and reused. A returned array may still be referenced for a
+/// moment (by the task that returned it), so it is emptied when taken, not when given back: emptying
+/// a shared array would copy it.
+final class BufferPool: @unchecked Sendable {
+    private let lock = NSLock()
+    private var free: [[UInt8]] = []
+
+    /// An empty array, with the capacity of an earlier block when there is one.
+    func take() -> [UInt8] {
+        lock.lock()
+        var buffer = free.popLast() ?? []
+        lock.unlock()
+        buffer.removeAll(keepingCapacity: true)
+        return buffer
+    }
+
+    func give(_ buffer: [UInt8]) {
+        lock.lock()
+        free.append(buffer)
+        lock.unlock()
+    }
+}
+
+/// A thread that can be waited for.
+final class WriterThread: @unchecked Sendable {
+    private let body: () -> Void
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ body: @escaping () -> Void) { self.body = body }
+
+    func start() {
+        let thread = Thread { [self] in
+            body()
+            done.signal()
+        }
+        thread.name = "sladd-writer"
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    func join() { done.wait() }
+}
