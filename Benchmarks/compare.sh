@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # sladd side by side with what teams would otherwise run, on one generated input, interleaved
 # (round-robin, so machine noise hits every tool alike), median of RUNS rounds:
-#   cat | cat (the ceiling of a pipe), sladd (one thread), sladd scrub --jobs $(nproc) (all cores,
-#   file to file), ripgrep --passthru -r (regex only, no checksums), a Perl one-liner and Python `re`
+#   cat | cat (the ceiling of a pipe), sladd (one thread), sladd --jobs $(nproc) (all cores, the
+#   same pipe), sladd scrub --jobs $(nproc) (file to file), ripgrep --passthru -r (regex only, no checksums), a Perl one-liner and Python `re`
 #   (both with mod-11 and Luhn checks). MB/s, ratio to sladd, peak RSS.
 #
 #   Benchmarks/compare.sh [MB] [RUNS]        default: 32 MiB, 5 rounds
@@ -25,6 +25,7 @@ patterns = "Benchmarks/maskers/patterns.txt"
 tools = [
     ("cat | cat (ceiling)", ["sh", "-c", f"cat '{path}' | cat > /dev/null"], False),
     ("sladd, 1 thread", [".build/release/sladd"], True),
+    (f"sladd --jobs {cores}", [".build/release/sladd", "--jobs", str(cores)], True),
     (f"sladd scrub --jobs {cores}", [".build/release/sladd", "scrub", "--jobs", str(cores), "--output-dir", scratch, path], False),
     ("ripgrep --passthru -r (no checksums)", ["rg", "--passthru", "--no-line-number", "--no-filename", "-f", patterns, "-r", "[x]"], True),
     ("perl, with checksums", ["perl", "Benchmarks/maskers/mask.pl"], True),
@@ -52,5 +53,10 @@ for name, _, _ in tools:
     mbps = size / statistics.median(times[name]) / 1e6
     memory = "-" if name.startswith("cat") else f"{rss[name] / 1024:.0f} MB"
     print(f"| {name:<38} | {mbps:7,.0f} | {sladd / mbps:20.2f}x | {memory:>9} |")
+def rate(name): return size / statistics.median(times[name]) / 1e6
+print()
+print(f"targets: sladd --jobs {cores} = {rate(f'sladd --jobs {cores}') / rate('cat | cat (ceiling)'):.0%} of cat | cat (60% asked); "
+      f"sladd 1 thread = {sladd / rate('ripgrep --passthru -r (no checksums)'):.2f}x ripgrep (5x asked), "
+      f"{sladd:,.0f} MB/s (1,000 asked)")
 shutil.rmtree(scratch, ignore_errors=True)
 PY
