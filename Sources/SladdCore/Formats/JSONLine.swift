@@ -117,7 +117,10 @@ struct JSONLine {
                         cursor += 6
                         continue
                     }
-                    guard "\"\\/bfnrt".utf8.contains(escaped) else { return nil }
+                    switch escaped {
+                    case 0x22, 0x5C, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74: break  // " \ / b f n r t
+                    default: return nil
+                    }
                     cursor += 2
                     continue
                 }

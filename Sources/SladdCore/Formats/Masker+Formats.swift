@@ -237,10 +237,9 @@ extension Masker {
                 PercentEscapes.decode(base, from: token.start, to: token.end, into: &shadow)
             }
             var decoded = detectDecoded(shadow, counters: &counters)
-            if decode.escapes && !nested, let first = shadow.bytes.firstIndex(where: { $0 != 0x20 }),
-               shadow.bytes[first] == 0x7B {
-                // A JSON document inside a string (Docker's `log`): its keys and numbers count too.
-                shadow.bytes.withUnsafeBufferPointer { inner in
+            shadow.withBytes { inner in
+                if decode.escapes && !nested, let first = inner.firstIndex(where: { $0 != 0x20 }), inner[first] == 0x7B {
+                    // A JSON document inside a string (Docker's `log`): its keys and numbers count too.
                     _ = applyJSON(inner.baseAddress!, from: first, to: Self.trimmedEnd(inner), matches: &decoded,
                                   nested: true, counters: &counters)
                 }
@@ -248,9 +247,9 @@ extension Masker {
             for match in decoded {
                 list.append(mapped(match, through: shadow, percent: !decode.escapes))
             }
-            if decode.escapes && PercentEscapes.contains(shadow.bytes, from: 0, to: shadow.bytes.count) {
+            if decode.escapes && shadow.withBytes({ PercentEscapes.contains($0.baseAddress!, from: 0, to: $0.count) }) {
                 var urlShadow = Shadow()
-                shadow.bytes.withUnsafeBufferPointer { decodedBytes in
+                shadow.withBytes { decodedBytes in
                     PercentEscapes.decode(decodedBytes.baseAddress!, from: 0, to: decodedBytes.count, into: &urlShadow, map: shadow)
                 }
                 for match in detectDecoded(urlShadow, counters: &counters) {
@@ -282,15 +281,11 @@ extension Masker {
 
     /// Runs every detector over decoded text, as one or more whole lines.
     func detectDecoded(_ shadow: Shadow, counters: inout Counters) -> [Match] {
-        detectDecoded(shadow.bytes, counters: &counters)
-    }
-
-    func detectDecoded(_ text: [UInt8], counters: inout Counters) -> [Match] {
-        guard !text.isEmpty else { return [] }
+        guard shadow.count > 0 else { return [] }
         let saved = matches
         matches = decodedMatches
         matches.removeAll(keepingCapacity: true)
-        text.withUnsafeBufferPointer { bytes in
+        shadow.withBytes { bytes in
             detect(in: Window(base: bytes.baseAddress!, context: 0, start: 0, end: bytes.count, contextAtLineStart: true,
                               endAtLineEnd: true, emitLimit: bytes.count), counters: &counters)
         }
@@ -374,15 +369,15 @@ extension Masker {
         var shadow = Shadow()
         let head = max(partial.messageStart, partial.messageEnd - Self.criJunctionBytes)
         for offset in head..<partial.messageEnd { shadow.append(base[offset], from: offset, to: offset + 1) }
-        let junction = shadow.bytes.count
+        let junction = shadow.count
         for offset in next.messageStart..<min(next.messageEnd, next.messageStart + Self.criJunctionBytes) {
             shadow.append(base[offset], from: offset, to: offset + 1)
         }
         guard junction > 0 else { return }
         for match in detectDecoded(shadow, counters: &counters) where match.start < junction && match.end > junction {
             // One identifier, two lines: each part is replaced, so neither line holds a piece of it.
-            matches.append(Match(start: shadow.sourceStart[match.start], end: partial.messageEnd, rule: match.rule))
-            matches.append(Match(start: next.messageStart, end: shadow.sourceEnd[match.end - 1], rule: match.rule))
+            matches.append(Match(start: shadow.sourceStart(match.start), end: partial.messageEnd, rule: match.rule))
+            matches.append(Match(start: next.messageStart, end: shadow.sourceEnd(match.end - 1), rule: match.rule))
             counters.matches[match.rule] -= 1  // counted once, though written twice
         }
     }

@@ -6,38 +6,130 @@ import Darwin
 
 /// Text decoded from an escaped form (a JSON string, a percent-encoded URL), with where each decoded
 /// byte came from, so a detection in the decoded text masks exactly the raw bytes that spell it.
+///
+/// Decoding appends three values per byte, on lines made of escapes: the storage is raw memory
+/// (no uniqueness check per append, as an `Array` makes) and origins are 32-bit, offsets in one
+/// window of at most `maxLineBytes` (1 GiB) and a little, so a decoded 1 MiB line costs 9 MiB, not 17.
 struct Shadow {
-    var bytes: [UInt8] = []
-    /// `sourceStart[i]..<sourceEnd[i]`: the raw bytes decoded byte `i` came from.
-    var sourceStart: [Int] = []
-    var sourceEnd: [Int] = []
+    private var storage = Storage.empty
+    private(set) var count = 0
 
-    /// Empties the shadow for decoding `count` raw bytes (at most as many decoded): one allocation
-    /// up front instead of a regrowth every few appends.
+    private final class Storage {
+        let capacity: Int
+        let bytes: UnsafeMutablePointer<UInt8>
+        /// `starts[i]..<ends[i]`: the raw bytes decoded byte `i` came from.
+        let starts: UnsafeMutablePointer<UInt32>
+        let ends: UnsafeMutablePointer<UInt32>
+
+        /// What a new shadow starts with: swapping a fresh one in (as `applyJSON` does per string)
+        /// allocates nothing. Never written: every append to it first moves to a storage of its own.
+        nonisolated(unsafe) static let empty = Storage(capacity: 0)
+
+        init(capacity: Int) {
+            self.capacity = capacity
+            bytes = .allocate(capacity: capacity)
+            starts = .allocate(capacity: capacity)
+            ends = .allocate(capacity: capacity)
+        }
+
+        deinit {
+            bytes.deallocate()
+            starts.deallocate()
+            ends.deallocate()
+        }
+    }
+
+    /// Empties the shadow for decoding `count` raw bytes (at most as many decoded, except for lone
+    /// surrogates): one allocation up front, and none when an earlier decode left enough room.
     mutating func removeAll(reserving count: Int = 0) {
-        bytes.removeAll(keepingCapacity: true)
-        sourceStart.removeAll(keepingCapacity: true)
-        sourceEnd.removeAll(keepingCapacity: true)
-        bytes.reserveCapacity(count)
-        sourceStart.reserveCapacity(count)
-        sourceEnd.reserveCapacity(count)
+        self.count = 0
+        if count > storage.capacity || !isKnownUniquelyReferenced(&storage) {
+            storage = Storage(capacity: max(64, count, storage.capacity))
+        }
+    }
+
+    /// Room for `more` appends.
+    @inline(__always)
+    private mutating func reserve(_ more: Int) {
+        guard count + more > storage.capacity else { return }
+        let grown = Storage(capacity: max(count + more, storage.capacity * 2))
+        grown.bytes.update(from: storage.bytes, count: count)
+        grown.starts.update(from: storage.starts, count: count)
+        grown.ends.update(from: storage.ends, count: count)
+        storage = grown
     }
 
     @inline(__always)
     mutating func append(_ byte: UInt8, from start: Int, to end: Int) {
-        bytes.append(byte)
-        sourceStart.append(start)
-        sourceEnd.append(end)
+        reserve(1)
+        storage.bytes[count] = byte
+        storage.starts[count] = UInt32(truncatingIfNeeded: start)
+        storage.ends[count] = UInt32(truncatingIfNeeded: end)
+        count += 1
+    }
+
+    /// Appends raw `start..<end`, which decodes to itself (the text between escapes).
+    mutating func appendVerbatim(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int) {
+        let length = end - start
+        guard length > 0 else { return }
+        reserve(length)
+        (storage.bytes + count).update(from: base + start, count: length)
+        for offset in 0..<length {
+            storage.starts[count + offset] = UInt32(truncatingIfNeeded: start + offset)
+            storage.ends[count + offset] = UInt32(truncatingIfNeeded: start + offset + 1)
+        }
+        count += length
+    }
+
+    /// Appends the UTF-8 of `scalar`, every byte from raw `start..<end`; a lone surrogate becomes
+    /// U+FFFD (it is not text, and not an identifier).
+    mutating func append(scalar: UInt32, from start: Int, to end: Int) {
+        switch scalar {
+        case ..<0x80:
+            append(UInt8(scalar), from: start, to: end)
+        case ..<0x800:
+            append(UInt8(0xC0 | scalar >> 6), from: start, to: end)
+            append(UInt8(0x80 | scalar & 0x3F), from: start, to: end)
+        case 0xD800...0xDFFF:
+            append(0xEF, from: start, to: end)
+            append(0xBF, from: start, to: end)
+            append(0xBD, from: start, to: end)
+        case ..<0x10000:
+            append(UInt8(0xE0 | scalar >> 12), from: start, to: end)
+            append(UInt8(0x80 | scalar >> 6 & 0x3F), from: start, to: end)
+            append(UInt8(0x80 | scalar & 0x3F), from: start, to: end)
+        default:
+            append(UInt8(0xF0 | scalar >> 18), from: start, to: end)
+            append(UInt8(0x80 | scalar >> 12 & 0x3F), from: start, to: end)
+            append(UInt8(0x80 | scalar >> 6 & 0x3F), from: start, to: end)
+            append(UInt8(0x80 | scalar & 0x3F), from: start, to: end)
+        }
+    }
+
+    /// The decoded text, valid during `body` (the storage is the shadow's).
+    func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        try withExtendedLifetime(storage) { try body(UnsafeBufferPointer(start: storage.bytes, count: count)) }
+    }
+
+    /// Where decoded byte `index` starts, and where it ends, in the raw text.
+    func sourceStart(_ index: Int) -> Int {
+        precondition(index < count)
+        return Int(storage.starts[index])
+    }
+
+    func sourceEnd(_ index: Int) -> Int {
+        precondition(index < count)
+        return Int(storage.ends[index])
     }
 
     /// The raw span of decoded `start..<end`.
     func source(of start: Int, _ end: Int) -> (start: Int, end: Int) {
-        (sourceStart[start], sourceEnd[end - 1])
+        (sourceStart(start), sourceEnd(end - 1))
     }
 
     /// Whether decoded `start..<end` was written with any escape.
     func isEscaped(_ start: Int, _ end: Int) -> Bool {
-        sourceEnd[end - 1] - sourceStart[start] != end - start
+        sourceEnd(end - 1) - sourceStart(start) != end - start
     }
 }
 
@@ -62,6 +154,13 @@ enum JSONEscapes {
         while cursor < end {
             let byte = base[cursor]
             guard byte == 0x5C else {
+                if map == nil {
+                    // Up to the next escape in one piece.
+                    let next = memchr(base + cursor, 0x5C, end - cursor).map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? end
+                    shadow.appendVerbatim(base, from: cursor, to: next)
+                    cursor = next
+                    continue
+                }
                 let (from, to) = origin(cursor, cursor + 1)
                 shadow.append(byte, from: from, to: to)
                 cursor += 1
@@ -93,7 +192,7 @@ enum JSONEscapes {
                 }
             }
             let (from, to) = origin(cursor, cursor + length)
-            for byte in utf8(scalar) { shadow.append(byte, from: from, to: to) }
+            shadow.append(scalar: scalar, from: from, to: to)
             cursor += length
         }
     }
@@ -142,18 +241,6 @@ enum JSONEscapes {
     private static func hex4(_ base: UnsafePointer<UInt8>, _ at: Int) -> UInt32 {
         (0..<4).reduce(0) { $0 << 4 | (hexValue(base[at + $1]) ?? 0) }
     }
-
-    /// UTF-8 of a scalar; a lone surrogate becomes U+FFFD (it is not text, and not an identifier).
-    private static func utf8(_ scalar: UInt32) -> [UInt8] {
-        switch scalar {
-        case ..<0x80: [UInt8(scalar)]
-        case ..<0x800: [UInt8(0xC0 | scalar >> 6), UInt8(0x80 | scalar & 0x3F)]
-        case 0xD800...0xDFFF: [0xEF, 0xBF, 0xBD]
-        case ..<0x10000: [UInt8(0xE0 | scalar >> 12), UInt8(0x80 | scalar >> 6 & 0x3F), UInt8(0x80 | scalar & 0x3F)]
-        default: [UInt8(0xF0 | scalar >> 18), UInt8(0x80 | scalar >> 12 & 0x3F), UInt8(0x80 | scalar >> 6 & 0x3F),
-                  UInt8(0x80 | scalar & 0x3F)]
-        }
-    }
 }
 
 enum PercentEscapes {
@@ -167,10 +254,6 @@ enum PercentEscapes {
             cursor += 1
         }
         return false
-    }
-
-    static func contains(_ bytes: [UInt8], from start: Int, to end: Int) -> Bool {
-        bytes.withUnsafeBufferPointer { contains($0.baseAddress!, from: start, to: end) }
     }
 
     /// Decodes `%XX` everywhere and `+` as a space after the first `?` (a query string or form body).

@@ -38,8 +38,9 @@ public final class StreamFilter {
     private let capacity: Int
 
     public init(ruleSet: RuleSet, configuration: Configuration = Configuration()) throws(ConfigurationError) {
-        guard configuration.maxLineBytes >= 4096 else {
-            throw ConfigurationError("the line limit must be at least 4096 bytes")
+        // At most 1 GiB: decoded text keeps 32-bit offsets into the window (`Shadow`).
+        guard (4096...(1 << 30)).contains(configuration.maxLineBytes) else {
+            throw ConfigurationError("the line limit must be between 4096 bytes and 1 GiB")
         }
         var configuration = configuration
         configuration.windowOverlap = min(configuration.windowOverlap, configuration.maxLineBytes / 4)
