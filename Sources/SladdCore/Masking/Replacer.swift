@@ -131,8 +131,9 @@ struct Replacer {
     }
 }
 
-/// An action with its bytes prepared once, not per match.
-struct CompiledAction {
+/// An action with its bytes prepared once, not per match. A class: handing it to the replacer per
+/// match costs one reference count, not one per array inside.
+final class CompiledAction: Sendable {
     let action: MaskAction
     /// The token for `.token`; the `[label:` prefix for `.pseudonym`.
     let token: [UInt8]
