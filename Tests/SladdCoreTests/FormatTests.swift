@@ -21,6 +21,10 @@ struct FormatTests {
         (#"{"msg":"tel \u002b47 912 34 567 ok"}"#, #"{"msg":"tel [phone] ok"}"#),
         // Key-aware: the value of an identity key, checksum or not; a number stays valid JSON.
         (#"{"user":{"fnr":1019012480},"personnummer":"12345"}"#, #"{"user":{"fnr":"[id]"},"personnummer":"[id]"}"#),
+        // In a document inside `log`, a key rule's match (found after the scanner's) lies before the
+        // scanner's: both still meet their tokens.
+        (#"{"log":"{\"fnr\":1019012480,\"n\":31129998787}\n","stream":"stdout","time":"t"}"#,
+         #"{"log":"{\"fnr\":\"[id]\",\"n\":\"[fnr]\"}\n","stream":"stdout","time":"t"}"#),
         // CRI: prefix untouched, message masked (text or JSON).
         ("2016-10-06T00:17:09.669794202Z stdout F user kari@example.com",
          "2016-10-06T00:17:09.669794202Z stdout F user [email]"),

@@ -194,15 +194,27 @@ extension Masker {
             }
             decodes.append(decode)
         }
-        // Each raw match meets the tokens it overlaps, found by binary search: a line of 20,000 keys
-        // and 20,000 matches stays linear (a removeAll per key made it quadratic).
+        // Each raw match meets the tokens it overlaps: a line of 20,000 keys and 20,000 matches stays
+        // linear (a removeAll per key made it quadratic). Matches come mostly in order, so the search
+        // gallops from the last match's token (a binary search over all tokens per match spent 40%
+        // of such a line in mispredicted branches) and starts over only when a match lies before it.
+        var hint = 0, lastStart = Int.min
         for var match in list {
             guard match.rule != Self.withheldRule else { kept.append(match); continue }
-            var low = 0, high = documentTokens.count
+            // Tokens before `low` end at or before the match; the first that ends after it is below `high`.
+            var low = match.start >= lastStart ? hint : 0
+            var step = 1
+            while low + step < documentTokens.count && documentTokens[low + step - 1].end <= match.start {
+                low += step
+                step <<= 1
+            }
+            var high = min(documentTokens.count, low + step)
             while low < high {
                 let middle = (low + high) / 2
                 if documentTokens[middle].end <= match.start { low = middle + 1 } else { high = middle }
             }
+            hint = low
+            lastStart = match.start
             var keep = true
             var index = low
             while index < documentTokens.count && documentTokens[index].start < match.end {

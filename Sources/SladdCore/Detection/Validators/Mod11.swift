@@ -19,18 +19,17 @@ enum Mod11 {
     }
 }
 
-/// A short, fixed list of weights kept inline so the hot path allocates nothing.
+/// A short, fixed list of weights kept inline so the hot path allocates nothing. The initialiser
+/// takes plain integers (no array), so a `static let` of it is a constant in the binary: no lazy
+/// initialisation check per use, and unrolled loops over it fold to multiplications by literals.
 struct StaticWeights {
     private let storage: (Int, Int, Int, Int, Int, Int, Int, Int, Int, Int)
     let count: Int
 
-    init(_ weights: Int...) {
-        precondition(weights.count <= 10)
-        var padded = weights + Array(repeating: 0, count: 10 - weights.count)
-        storage = (padded[0], padded[1], padded[2], padded[3], padded[4],
-                   padded[5], padded[6], padded[7], padded[8], padded[9])
-        count = weights.count
-        padded.removeAll()
+    init(_ w0: Int, _ w1: Int, _ w2: Int, _ w3: Int, _ w4: Int, _ w5: Int, _ w6: Int, _ w7: Int, _ w8: Int,
+         _ w9: Int? = nil) {
+        storage = (w0, w1, w2, w3, w4, w5, w6, w7, w8, w9 ?? 0)
+        count = w9 == nil ? 9 : 10
     }
 
     @inline(__always)
