@@ -61,4 +61,8 @@ const void *sladd_memmem(const void *haystack, size_t haystack_length, const voi
 /// `haystack[0..<length]`, or NULL.
 const void *sladd_memrchr(const void *haystack, int byte, size_t length);
 
+/// glibc's `mallopt(M_MMAP_THRESHOLD, 128 KiB)` (malloc.h is not in the Swift Glibc module): blocks from
+/// 128 KiB are mapped on their own, never carved from a thread's heap. A no-op elsewhere.
+void sladd_keep_large_blocks_mapped(void);
+
 #endif
