@@ -2,7 +2,7 @@
 """Latency of a line through sladd at a steady rate: the time from writing a line into sladd's stdin
 to reading its masked form from stdout, for each line. Prints p50, p99 and max.
 
-    python3 Benchmarks/latency.py [--rate 1000] [--lines 5000] [--binary .build/release/sladd]
+    python3 Benchmarks/latency.py [--rate 1000] [--lines 5000] [--binary .build/release/sladd] [-- ARGS...]
 """
 import argparse, os, selectors, statistics, subprocess, time
 
@@ -10,9 +10,10 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--rate", type=float, default=1000)
 parser.add_argument("--lines", type=int, default=5000)
 parser.add_argument("--binary", default=".build/release/sladd")
+parser.add_argument("arguments", nargs="*", help="passed to sladd, e.g. -- --jobs 2")
 args = parser.parse_args()
 
-process = subprocess.Popen([args.binary], stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
+process = subprocess.Popen([args.binary, *args.arguments], stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
 selector = selectors.DefaultSelector()
 selector.register(process.stdout, selectors.EVENT_READ)
 sent, latencies, pending = {}, [], b""
