@@ -18,9 +18,13 @@ struct SidecarTests {
         "statsfile",   // the textfile is written at start, refreshed, final at exit, atomically
         "mmexternal",  // one JSON reply per message, nothing on stderr
         "fifo",        // --input --make-fifo: the FIFO sidecar layout of deploy/kubernetes
+        // The same promises on several threads: blocks in flight are written before exit.
+        "sigterm --jobs 2", "deadline --jobs 2", "sighup --jobs 2", "metrics --jobs 2",
     ])
     func scenario(_ name: String) throws {
-        let result = try Binary.shell("timeout 120 python3 '\(Self.script)' \(name) \"$SLADD\"")
+        // `NAME [SLADD ARGUMENTS...]`: the arguments go to every sladd the scenario starts.
+        let words = name.split(separator: " ")
+        let result = try Binary.shell("timeout 120 python3 '\(Self.script)' \(words[0]) \"$SLADD\" \(words.dropFirst().joined(separator: " "))")
         #expect(result.status == 0 && result.output.contains("ok:") && !result.output.contains("fail:"),
                 "\(result.output)\(result.stderr)")
     }

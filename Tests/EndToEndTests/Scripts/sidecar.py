@@ -1,6 +1,6 @@
 """Runs the sladd binary as a sidecar would and checks what it does; prints ok:/fail: lines.
 
-    python3 sidecar.py SCENARIO SLADD_BINARY
+    python3 sidecar.py SCENARIO SLADD_BINARY [SLADD ARGUMENTS...]   (e.g. sigterm .build/debug/sladd --jobs 2)
 
 Scenarios: metrics, scrapes, sigterm, deadline, sighup, sigusr1, statsfile, mmexternal, fifo.
 """
@@ -14,8 +14,11 @@ def check(condition, what, detail=""):
     results.append(("ok: " if condition else "fail: ") + what + ("" if condition else f" ({detail})"))
 
 
+EXTRA = []  # arguments after the binary on the command line, given to every sladd started
+
+
 def start(binary, *arguments, stdin=subprocess.PIPE):
-    return subprocess.Popen([binary, *arguments], stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen([binary, *arguments, *EXTRA], stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def metrics_port(process):
@@ -275,5 +278,6 @@ def stat_is_fifo(path):
 
 
 if __name__ == "__main__":
+    EXTRA.extend(sys.argv[3:])
     globals()["scenario_" + sys.argv[1]](sys.argv[2])
     print("\n".join(results))
