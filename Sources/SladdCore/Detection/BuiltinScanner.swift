@@ -194,7 +194,26 @@ final class BuiltinScanner {
     @inline(__always)
     private func mayStartIdentifier(runStart: Int, runEnd: Int, in region: ScanRegion) -> Bool {
         let runLength = runEnd - runStart
-        if runLength <= 19 && Self.startingLengths & (1 << UInt32(runLength)) != 0 { return true }
+        if runLength <= 19 && Self.startingLengths & (1 << UInt32(runLength)) != 0 {
+            // Runs of 4 and 6 start only grouped numbers, so the next group must be there: 4 digits
+            // after `-` (card), 2 after `.` or a space (account, card), 5 after the 6 (fødselsnummer).
+            // Years of ISO dates (`2025-11-02`), `\u0040` and `took=1234ms` stop here.
+            switch runLength {
+            case 4:
+                let separator = region[runEnd]
+                if separator == ByteClass.dash ? region.isDigits(from: runEnd + 1, count: 4)
+                    : (separator == ByteClass.space || separator == ByteClass.dot) && region.isDigits(from: runEnd + 1, count: 2) {
+                    return true
+                }
+            case 6:
+                let separator = region[runEnd]
+                if (separator == ByteClass.space || separator == ByteClass.dash) && region.isDigits(from: runEnd + 1, count: 5) {
+                    return true
+                }
+            default:
+                return true
+            }
+        }
         let before = region[runStart - 1]
         if before == ByteClass.plus || ByteClass.isLetter(before) { return true }
         return runLength >= 4 && region.base[runStart] == 0x30 && region.base[runStart + 1] == 0x30

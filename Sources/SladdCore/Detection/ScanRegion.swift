@@ -38,6 +38,13 @@ struct ScanRegion {
         return base[offset]
     }
 
+    /// Whether the `count` bytes from `offset` are ASCII digits (beyond the region: no).
+    @inline(__always)
+    func isDigits(from offset: Int, count: Int) -> Bool {
+        for index in offset..<offset + count where !ByteClass.isDigit(self[index]) { return false }
+        return true
+    }
+
     /// The end of the run of ASCII digits that starts at `offset`.
     @inline(__always)
     func endOfDigits(from offset: Int) -> Int {
