@@ -40,7 +40,7 @@ public final class StreamFilter {
     public init(ruleSet: RuleSet, configuration: Configuration = Configuration()) throws(ConfigurationError) {
         // At most 1 GiB: decoded text keeps 32-bit offsets into the window (`Shadow`).
         guard (4096...(1 << 30)).contains(configuration.maxLineBytes) else {
-            throw ConfigurationError("the line limit must be between 4096 bytes and 1 GiB")
+            throw ConfigurationError("the line limit must be at least 4096 bytes and at most 1 GiB (--max-line-bytes)")
         }
         var configuration = configuration
         configuration.windowOverlap = min(configuration.windowOverlap, configuration.maxLineBytes / 4)
