@@ -19,6 +19,10 @@ final class LiteralSet {
     private let starts: UnsafeMutablePointer<Int>           // where literal i begins in `bytes`
     private let lengths: UnsafeMutablePointer<Int>
     private let anchorOffsets: UnsafeMutablePointer<Int>    // offset of literal i's anchor
+    /// Literal i's anchor bytes (each OR 0x20) packed as `a | b << 8 | c << 16`, 0x1FF bytes as 0xFF
+    /// (a short literal's wildcard); compared with the input's before the literal itself.
+    private let anchorKeys: UnsafeMutablePointer<UInt32>
+    private let anchorMasks: UnsafeMutablePointer<UInt32>
     private let fold: UnsafeMutablePointer<UInt8>
     private let count: Int
     private let filter: UnsafeMutablePointer<sladd_triple_filter>
@@ -49,6 +53,8 @@ final class LiteralSet {
         starts = .allocate(capacity: max(1, count))
         lengths = .allocate(capacity: max(1, count))
         anchorOffsets = .allocate(capacity: max(1, count))
+        anchorKeys = .allocate(capacity: max(1, count))
+        anchorMasks = .allocate(capacity: max(1, count))
         fold = .allocate(capacity: 256)
         for byte in 0..<256 { fold[byte] = ByteClass.lowercased(UInt8(byte)) }
 
@@ -75,10 +81,18 @@ final class LiteralSet {
             // Three bytes folded with `| 0x20` like the input, 9 bits each; a literal shorter than
             // three bytes leaves the rest as a wildcard (0x1FF).
             var key = 0
+            var packed: UInt32 = 0, mask: UInt32 = 0
             for position in 0..<3 {
-                key = key << 9 | (anchor + position < literal.count ? Int(literal[anchor + position] | 0x20) : 0x1FF)
+                let present = anchor + position < literal.count
+                key = key << 9 | (present ? Int(literal[anchor + position] | 0x20) : 0x1FF)
+                if present {
+                    packed |= UInt32(literal[anchor + position] | 0x20) << (8 * position)
+                    mask |= 0xFF << (8 * position)
+                }
             }
             anchors.append(key)
+            anchorKeys[index] = packed
+            anchorMasks[index] = mask
         }
 
         // Sorted anchors cut into eight runs: neighbours share their first bytes, so a bucket's nibble
@@ -123,6 +137,7 @@ final class LiteralSet {
     deinit {
         for pointer in [UnsafeMutableRawPointer(bytes), UnsafeMutableRawPointer(starts), UnsafeMutableRawPointer(lengths),
                         UnsafeMutableRawPointer(anchorOffsets), UnsafeMutableRawPointer(fold),
+                        UnsafeMutableRawPointer(anchorKeys), UnsafeMutableRawPointer(anchorMasks),
                         UnsafeMutableRawPointer(filter), UnsafeMutableRawPointer(bucketMembers),
                         UnsafeMutableRawPointer(bucketStarts), UnsafeMutableRawPointer(blockBuckets),
                         UnsafeMutableRawPointer(tailBlock)] {
@@ -161,12 +176,14 @@ final class LiteralSet {
                 let lane = lanes.trailingZeroBitCount
                 lanes &= lanes &- 1
                 var bucketBits = blockBuckets[lane]
+                let key = Self.anchorKey(base + (block &+ lane))
                 while bucketBits != 0 {
                     let bucket = bucketBits.trailingZeroBitCount
                     bucketBits &= bucketBits &- 1
                     for member in bucketStarts[bucket]..<bucketStarts[bucket &+ 1] {
                         let index = bucketMembers[member]
-                        if matches(index, anchoredAt: block &+ lane, in: base, from: start, to: end),
+                        if key & anchorMasks[index] == anchorKeys[index],
+                           matches(index, anchoredAt: block &+ lane, in: base, from: start, to: end),
                            !body(block &+ lane &- anchorOffsets[index], index) { return }
                     }
                 }
@@ -194,18 +211,27 @@ final class LiteralSet {
                 let position = offset &+ block &+ lane
                 guard position < end else { break }
                 var bucketBits = blockBuckets[lane]
+                let key = Self.anchorKey(tailBlock + (block &+ lane))
                 while bucketBits != 0 {
                     let bucket = bucketBits.trailingZeroBitCount
                     bucketBits &= bucketBits &- 1
                     for member in bucketStarts[bucket]..<bucketStarts[bucket &+ 1] {
                         let index = bucketMembers[member]
-                        if matches(index, anchoredAt: position, in: base, from: start, to: end),
+                        if key & anchorMasks[index] == anchorKeys[index],
+                           matches(index, anchoredAt: position, in: base, from: start, to: end),
                            !body(position &- anchorOffsets[index], index) { return }
                     }
                 }
             }
             blockStart = block &+ 16
         }
+    }
+
+    /// The three bytes at `pointer`, each OR 0x20, packed as the anchor keys are: one compare per
+    /// member of a bucket turns most of them away before their bytes are read.
+    @inline(__always)
+    private static func anchorKey(_ pointer: UnsafePointer<UInt8>) -> UInt32 {
+        (UInt32(pointer[0]) | UInt32(pointer[1]) << 8 | UInt32(pointer[2]) << 16) | 0x20_2020
     }
 
     /// Whether literal `index` lies whole in `start..<end` with its anchor at `position`.
