@@ -1,10 +1,35 @@
 /// One detection: the bytes `start..<end` of the buffer belong to the rule at `rule` in the rule set.
+///
+/// Stored in 32 bits (offsets in one window, at most `maxLineBytes` of 1 GiB and a little): 12 bytes
+/// instead of 32, for lines that hold tens of thousands of matches.
 struct Match: Equatable {
-    var start: Int
-    var end: Int
-    var rule: Int
+    private var storedStart: Int32
+    private var storedEnd: Int32
+    private var storedRule: Int32
     /// How the replacement is written into its surroundings.
-    var wrap: Wrap = .none
+    var wrap: Wrap
+
+    init(start: Int, end: Int, rule: Int, wrap: Wrap = .none) {
+        storedStart = Int32(truncatingIfNeeded: start)
+        storedEnd = Int32(truncatingIfNeeded: end)
+        storedRule = Int32(truncatingIfNeeded: rule)
+        self.wrap = wrap
+    }
+
+    var start: Int {
+        get { Int(storedStart) }
+        set { storedStart = Int32(truncatingIfNeeded: newValue) }
+    }
+
+    var end: Int {
+        get { Int(storedEnd) }
+        set { storedEnd = Int32(truncatingIfNeeded: newValue) }
+    }
+
+    var rule: Int {
+        get { Int(storedRule) }
+        set { storedRule = Int32(truncatingIfNeeded: newValue) }
+    }
 
     enum Wrap: UInt8, Comparable {
         case none
