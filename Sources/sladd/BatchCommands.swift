@@ -43,7 +43,6 @@ struct BatchOptions: ParsableArguments {
         for error in tree.errors { FileHandle.standardError.write(Data("sladd: error: \(error)\n".utf8)) }
         var filterConfiguration = StreamFilter.Configuration()
         filterConfiguration.maxLineBytes = maxLineBytes.value
-        if jobs > 1 { Allocator.keepLargeBlocksMapped() }
         let job = try BatchJob(ruleSet: ruleSet, filterConfiguration: filterConfiguration,
                                options: BatchJob.Options(mode: mode, jobs: jobs))
         let progress = BatchProgress(totalBytes: tree.files.reduce(0) { $0 + $1.size }, totalFiles: tree.files.count)

@@ -78,7 +78,6 @@ struct Sladd: ParsableCommand {
         if threads > 1 && self.service.protocol == .mmexternal {
             throw ConfigurationError("--protocol mmexternal answers one message at a time; leave out --jobs")
         }
-        if threads > 1 { Allocator.keepLargeBlocksMapped() }
         let filter: any LogFilter = threads > 1
             ? try ParallelStreamFilter(ruleSet: ruleSet, configuration: configuration, jobs: threads)
             : try StreamFilter(ruleSet: ruleSet, configuration: configuration)

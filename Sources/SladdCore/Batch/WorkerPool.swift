@@ -32,6 +32,7 @@ final class WorkerPool: @unchecked Sendable {
     private var threads: [Thread] = []
 
     init(count: Int, makeFilter: () throws(ConfigurationError) -> StreamFilter) throws(ConfigurationError) {
+        if count > 1 { Allocator.keepLargeBlocksMapped() }
         for index in 0..<count {
             let worker = Worker(filter: try makeFilter())
             let thread = Thread { [self] in self.work(as: worker) }
@@ -80,13 +81,17 @@ final class WorkerPool: @unchecked Sendable {
     }
 }
 
+/// One block of lines as a worker hands it back: the masked bytes and what was counted in them.
+struct MaskedBlock {
+    var bytes: [UInt8]
+    var counters: Counters
+}
+
 /// The blocks of one file, masked anywhere, written in order, with at most `limit` in flight so
-/// memory stays bounded whatever the file's size.
+/// memory stays bounded whatever the file's size. The caller writes, between submissions (a file
+/// has no reader waiting on it); the stream's `OrderedOutput` writes on a thread of its own.
 final class OrderedBlocks: @unchecked Sendable {
-    struct Result {
-        var bytes: [UInt8]
-        var counters: Counters
-    }
+    typealias Result = MaskedBlock
 
     // Guarded by `condition`.
     private let condition = NSCondition()

@@ -445,8 +445,6 @@ final class BuiltinScanner {
 
     // MARK: - IBAN
 
-    /// Two letters and two check digits, then the country's BBAN: compact, or in groups of four split
-    /// by single spaces. It ends after exactly the country's length, so it never swallows the next word.
     /// The end of an IBAN of `length` characters at `start`, compact or in groups of four split by
     /// single spaces; -1 when the shape does not fit.
     @inline(__always)
@@ -468,6 +466,8 @@ final class BuiltinScanner {
         return count == length && !ByteClass.isAlphanumeric(byte(cursor)) ? cursor : -1
     }
 
+    /// Two letters and two check digits, then the country's BBAN: compact, or in groups of four split
+    /// by single spaces. It ends after exactly the country's length, so it never swallows the next word.
     private func detectIBAN(start: Int, rule: Int, in region: ScanRegion,
                             into matches: inout [Match], counters: inout Counters) {
         let first = ByteClass.uppercased(region[start]) &- 0x41

@@ -10,6 +10,8 @@ import Darwin
 /// Decoding appends three values per byte, on lines made of escapes: the storage is raw memory
 /// (no uniqueness check per append, as an `Array` makes) and origins are 32-bit, offsets in one
 /// window of at most `maxLineBytes` (1 GiB) and a little, so a decoded 1 MiB line costs 9 MiB, not 17.
+/// A copy shares the storage until `removeAll(reserving:)`, which takes a storage of its own: a shadow
+/// is appended to only after that, or when new (a copy such as `map` is only read).
 struct Shadow {
     private var storage = Storage.empty
     private(set) var count = 0

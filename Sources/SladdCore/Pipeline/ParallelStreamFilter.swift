@@ -220,12 +220,10 @@ struct LineRestSource<Source: ByteSource>: ByteSource {
 }
 
 /// Masked blocks back in input order: submitted from the reading thread, written by a writer
-/// thread as soon as each one and those before it are done; at most `limit` in flight.
+/// thread as soon as each one and those before it are done; at most `limit` in flight. Unlike
+/// batch's `OrderedBlocks`, the reader never writes: a block must go out while the input pauses.
 final class OrderedOutput: @unchecked Sendable {
-    struct Result {
-        var bytes: [UInt8]
-        var counters: Counters
-    }
+    typealias Result = MaskedBlock
 
     // Guarded by `condition`.
     private let condition = NSCondition()

@@ -19,8 +19,9 @@ final class LiteralSet {
     private let starts: UnsafeMutablePointer<Int>           // where literal i begins in `bytes`
     private let lengths: UnsafeMutablePointer<Int>
     private let anchorOffsets: UnsafeMutablePointer<Int>    // offset of literal i's anchor
-    /// Literal i's anchor bytes (each OR 0x20) packed as `a | b << 8 | c << 16`, 0x1FF bytes as 0xFF
-    /// (a short literal's wildcard); compared with the input's before the literal itself.
+    /// Literal i's anchor bytes (each OR 0x20) packed as `a | b << 8 | c << 16`, and which of the
+    /// three it has (a literal shorter than three leaves the rest out of its mask); compared with the
+    /// input's before the literal itself.
     private let anchorKeys: UnsafeMutablePointer<UInt32>
     private let anchorMasks: UnsafeMutablePointer<UInt32>
     private let fold: UnsafeMutablePointer<UInt8>
