@@ -31,7 +31,7 @@ static inline unsigned refine(const sladd_triple_filter *filter, const uint8_t *
 #include <immintrin.h>
 
 __attribute__((target("ssse3")))
-static size_t next_ssse3(const sladd_triple_filter *filter, const uint8_t *base, size_t from, size_t to,
+static size_t teddy_next_ssse3(const sladd_triple_filter *filter, const uint8_t *base, size_t from, size_t to,
                          uint8_t buckets[16]) {
     const __m128i nibble = _mm_set1_epi8(0x0F);
     const __m128i case_bit = _mm_set1_epi8(0x20);
@@ -64,7 +64,7 @@ static size_t next_ssse3(const sladd_triple_filter *filter, const uint8_t *base,
 // caller does not know which ran. On the mixed corpus the filter ran on 64% of all blocks before the
 // exact stage, which made the loop's width count.
 __attribute__((target("avx2")))
-static size_t next_avx2(const sladd_triple_filter *filter, const uint8_t *base, size_t from, size_t to,
+static size_t teddy_next_avx2(const sladd_triple_filter *filter, const uint8_t *base, size_t from, size_t to,
                         uint8_t buckets[16]) {
     const __m256i nibble = _mm256_set1_epi8(0x0F);
     const __m256i case_bit = _mm256_set1_epi8(0x20);
@@ -96,12 +96,12 @@ static size_t next_avx2(const sladd_triple_filter *filter, const uint8_t *base, 
         }
         offset += 32;
     }
-    return next_ssse3(filter, base, offset, to, buckets);
+    return teddy_next_ssse3(filter, base, offset, to, buckets);
 }
 #elif defined(__aarch64__)
 #include <arm_neon.h>
 
-static size_t next_neon(const sladd_triple_filter *filter, const uint8_t *base, size_t from, size_t to,
+static size_t teddy_next_neon(const sladd_triple_filter *filter, const uint8_t *base, size_t from, size_t to,
                         uint8_t buckets[16]) {
     const uint8x16_t nibble = vdupq_n_u8(0x0F);
     const uint8x16_t case_bit = vdupq_n_u8(0x20);
@@ -131,7 +131,7 @@ static size_t next_neon(const sladd_triple_filter *filter, const uint8_t *base, 
 #endif
 
 __attribute__((unused))
-static size_t next_portable(const sladd_triple_filter *filter, const uint8_t *base, size_t from, size_t to,
+static size_t teddy_next_portable(const sladd_triple_filter *filter, const uint8_t *base, size_t from, size_t to,
                             uint8_t buckets[16]) {
     size_t offset = from;
     while (offset + 18 <= to) {
@@ -155,12 +155,12 @@ size_t sladd_triple_filter_next(const sladd_triple_filter *filter, const uint8_t
                               uint8_t buckets[16]) {
 #if defined(__x86_64__)
     // SSSE3 is in every x86-64 CPU since 2006 but the first AMD ones; checked all the same (one load).
-    if (__builtin_cpu_supports("avx2")) return next_avx2(filter, base, from, to, buckets);
-    if (__builtin_cpu_supports("ssse3")) return next_ssse3(filter, base, from, to, buckets);
-    return next_portable(filter, base, from, to, buckets);
+    if (__builtin_cpu_supports("avx2")) return teddy_next_avx2(filter, base, from, to, buckets);
+    if (__builtin_cpu_supports("ssse3")) return teddy_next_ssse3(filter, base, from, to, buckets);
+    return teddy_next_portable(filter, base, from, to, buckets);
 #elif defined(__aarch64__)
-    return next_neon(filter, base, from, to, buckets);
+    return teddy_next_neon(filter, base, from, to, buckets);
 #else
-    return next_portable(filter, base, from, to, buckets);
+    return teddy_next_portable(filter, base, from, to, buckets);
 #endif
 }
