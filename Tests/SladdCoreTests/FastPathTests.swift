@@ -8,16 +8,44 @@ struct FastPathTests {
     /// Words that put digits, letters, `+`, `@` and separators next to each other in every way.
     static func denseLine(_ random: inout SeededRandom) -> String {
         (0..<Int.random(in: 1...30, using: &random)).map { _ -> String in
-            switch Int.random(in: 0..<8, using: &random) {
+            switch Int.random(in: 0..<10, using: &random) {
             case 0: Generate.identifier(&random)
             case 1: "NO" + Generate.cleanWord(&random)
             case 2: "+" + String(Int.random(in: 0...99_999_999_999, using: &random))
             case 3: String(Int.random(in: 0...999_999_999_999_999_999, using: &random))
             case 4: String((0..<Int.random(in: 1...5, using: &random)).map { _ in "ab1@+.-NO47 ".randomElement(using: &random)! })
             case 5: "\u{1B}[32m" + Generate.identifier(&random)
+            case 6, 7: groupedDigits(&random)
             default: Generate.cleanWord(&random)
             }
         }.joined(separator: ["", " ", "-", ".", "\t"].randomElement(using: &random)!)
+    }
+
+    /// Identifiers written in groups (`010190 12345`, `4111-1111-1111-1111`, `1234.56.78903`,
+    /// `0047 …`) and digit groups of random lengths and separators: the block filter judges a run by
+    /// its length and the group after it, so these are where it could skip too much.
+    static func groupedDigits(_ random: inout SeededRandom) -> String {
+        func split(_ digits: String, _ lengths: [Int], _ separators: [Character]) -> String {
+            var rest = Substring(digits), parts: [Substring] = []
+            for length in lengths where !rest.isEmpty {
+                parts.append(rest.prefix(length))
+                rest = rest.dropFirst(length)
+            }
+            if !rest.isEmpty { parts.append(rest) }
+            let separator = String(separators.randomElement(using: &random)!)
+            return parts.joined(separator: separator)
+        }
+        switch Int.random(in: 0..<6, using: &random) {
+        case 0: return split(Generate.fodselsnummer(&random), [6, 5], [" ", "-"])
+        case 1: return split(Generate.card(&random), [4, 4, 4, 4], [" ", "-"])
+        case 2: return split(String(Generate.norwegianIBAN(&random).dropFirst(4)), [4, 2, 5], [".", " "])
+        case 3: return "0047" + String(Int.random(in: 40_000_000...99_999_999, using: &random))
+        case 4: return "\u{1B}[0m" + split(Generate.fodselsnummer(&random), [6, 5], [" "])
+        default:
+            let lengths = (0..<Int.random(in: 2...4, using: &random)).map { _ in Int.random(in: 1...7, using: &random) }
+            let digits = (0..<lengths.reduce(0, +)).map { _ in String(Int.random(in: 0...9, using: &random)) }.joined()
+            return split(digits, lengths, [" ", "-", ".", "0"])
+        }
     }
 
     @Test("The 64-byte block filter finds what a stop at every digit run finds", arguments: [1, 2, 3, 4] as [UInt64])
@@ -43,6 +71,19 @@ struct FastPathTests {
                 }
             }
         }
+    }
+
+    @Test("Anchors are grouped into at most eight buckets, alike ones together")
+    func anchorBuckets() {
+        func key(_ text: String) -> Int { text.utf8.reduce(0) { $0 << 9 | Int($1 | 0x20) } }
+        let few = ["tok", "key", "eyj"].map(key)
+        #expect(Set(AnchorBuckets.assign(few, byteShare: { _ in 1 / 256 }).values).count == 3)
+        // Nine anchors, two of which differ in one nibble only: those two share the one bucket left.
+        let anchors = ["ghp", "ghq", "tok", "key", "eyj", "xox", "fnr", "ssn", "://"].map(key)
+        let buckets = AnchorBuckets.assign(anchors, byteShare: { _ in 1 / 256 })
+        #expect(Set(buckets.keys) == Set(anchors))
+        #expect(Set(buckets.values).count == 8 && buckets.values.allSatisfy { (0..<8).contains($0) })
+        #expect(buckets[key("ghp")] == buckets[key("ghq")])
     }
 
     @Test("The literal filter finds every literal a naive search finds", arguments: [1, 2, 3, 4, 5] as [UInt64])

@@ -33,23 +33,36 @@ size_t sladd_triple_filter_next(const sladd_triple_filter *filter, const uint8_t
 
 
 
-/// Which of 64 consecutive bytes are ASCII digits, `@`, `+` or ASCII letters (bit i: byte i).
+/// Which of 64 consecutive bytes are ASCII digits, `@`, `+`, ASCII letters, `.` and `m` (which may
+/// end a colour code) (bit i: byte i).
 typedef struct {
     uint64_t digits;
     uint64_t at;
     uint64_t plus;
     uint64_t letters;
+    uint64_t dots;
+    uint64_t ems;
 } sladd_byte_classes;
+
+/// The block loop's state between calls: the classes of the block before the current one, of the
+/// current one and of the one after it (valid when `next_valid`), and the bytes to visit.
+typedef struct {
+    sladd_byte_classes previous;
+    sladd_byte_classes current;
+    sladd_byte_classes next;
+    int next_valid;
+    uint64_t visits;
+} sladd_visit_state;
 
 enum { SLADD_VISIT_EMAIL = 1, SLADD_VISIT_DIGITS = 2 };
 
 /// The offset of the first whole 64-byte block in [from, to) with a byte the built-in scanner must
 /// visit (an `@` with SLADD_VISIT_EMAIL; with SLADD_VISIT_DIGITS a digit run that may start an
-/// identifier), its classes in `current` and the bytes to visit in `visits`; or, when no block has
-/// one, the first offset of fewer than 64 bytes before `to`. `previous` holds the classes of the
-/// block before `from` on entry and of the block before the returned offset on return.
-size_t sladd_next_visit_block(const uint8_t *base, size_t from, size_t to, unsigned flags,
-                              sladd_byte_classes *previous, sladd_byte_classes *current, uint64_t *visits);
+/// identifier), its classes in `state->current` and the bytes to visit in `state->visits`; or, when
+/// no block has one, the first offset of fewer than 64 bytes before `to`. `state->previous` holds the
+/// classes of the block before `from` on entry and of the block before the returned offset on
+/// return. Call again from the returned offset + 64 with `previous` set to `current`.
+size_t sladd_next_visit_block(const uint8_t *base, size_t from, size_t to, unsigned flags, sladd_visit_state *state);
 
 /// The number of `\n` bytes in `base[0..<length]`.
 size_t sladd_count_newlines(const uint8_t *base, size_t length);

@@ -71,17 +71,20 @@ final class BuiltinScanner {
 
     /// Scans whole 64-byte blocks, visiting only the digit runs that could start an identifier; returns
     /// where the blocks end. The filter admits a superset of what `mayStartIdentifier` accepts and
-    /// `detectNumeric` can use: runs of 4 or more digits (their exact length is checked on the visit),
-    /// runs after `+` (a phone), and runs of 2 or more after exactly two letters (an IBAN's check digits).
+    /// `detectNumeric` can use: runs after `+` (a phone), runs of 2 or more after exactly two letters
+    /// (an IBAN's check digits), and, not after a word, runs whose length and next group
+    /// `mayStartIdentifier` accepts. Where fewer than 64 bytes follow a block the last test is only
+    /// "4 digits or more", and the visit checks the rest.
     private func scanBlocks(_ region: ScanRegion, into matches: inout [Match], counters: inout Counters) -> Int {
         let flags = UInt32((configuration.email != nil ? SLADD_VISIT_EMAIL : 0) | (configuration.scansDigits ? SLADD_VISIT_DIGITS : 0))
-        var previous = ByteClassMasks(before: region)
-        var current = ByteClassMasks()
-        var visits: UInt64 = 0
+        var state = sladd_visit_state()
+        state.previous = ByteClassMasks(before: region)
         var offset = region.lowerBound
         while true {
-            offset = sladd_next_visit_block(region.base, offset, region.upperBound, flags, &previous, &current, &visits)
+            offset = sladd_next_visit_block(region.base, offset, region.upperBound, flags, &state)
             guard offset &+ ByteClassMasks.width <= region.upperBound else { return offset }
+            let current = state.current
+            var visits = state.visits
             while visits != 0 {
                 let lane = UInt64(visits.trailingZeroBitCount)
                 let position = offset &+ Int(lane)
@@ -99,7 +102,7 @@ final class BuiltinScanner {
                     }
                 }
             }
-            previous = current
+            state.previous = current
             offset &+= ByteClassMasks.width
         }
     }

@@ -3,7 +3,7 @@ import _Builtin_intrinsics.intel
 #endif
 import CSladdSIMD
 
-/// Which of 64 consecutive bytes are digits, `@`, `+` or ASCII letters, as bit masks (bit i: byte i).
+/// Which of 64 consecutive bytes are digits, `@`, `+`, ASCII letters, `.` or `m`, as bit masks (bit i: byte i).
 ///
 /// Hot path: logs hold a digit run every ten bytes or so, nearly all of them parts of times and
 /// counters. With the classes of a whole block as integers, the scanner tells which runs could start
@@ -24,6 +24,8 @@ extension ByteClassMasks {
             if ByteClass.isDigit(byte) { digits |= bit }
             if byte == ByteClass.plus { plus |= bit }
             if ByteClass.isLetter(byte) { letters |= bit }
+            if byte == ByteClass.dot { dots |= bit }
+            if byte == 0x6D { ems |= bit }  // "m", which may end a colour code
         }
     }
 
