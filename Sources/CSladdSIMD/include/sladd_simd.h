@@ -70,6 +70,9 @@ size_t sladd_count_newlines(const uint8_t *base, size_t length);
 /// `memmem` (a GNU extension Swift's Glibc module does not show): the first `needle` in `haystack`.
 const void *sladd_memmem(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length);
 
+/// The first place in `haystack[0..<length]` where the bytes `a`, `b`, `c` follow each other, or NULL.
+const uint8_t *sladd_find3(const uint8_t *haystack, size_t length, uint8_t a, uint8_t b, uint8_t c);
+
 /// glibc's memrchr (a GNU extension the Swift Glibc module does not export): the last `byte` in
 /// `haystack[0..<length]`, or NULL.
 const void *sladd_memrchr(const void *haystack, int byte, size_t length);

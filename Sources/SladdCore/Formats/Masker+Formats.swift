@@ -316,23 +316,47 @@ extension Masker {
     /// next record of its stream is masked in both.
     func maskSplitJunctions(in window: Window, from firstLine: Int, kinds: SplitRecordKinds, counters: inout Counters) {
         let base = window.base
-        for (needle, kind) in Self.splitRecordNeedles where kinds.contains(kind) {
-            let isDocker = kind == .docker
-            var cursor = firstLine
-            while cursor < window.end {
-                let found = needle.withUnsafeBytes { sladd_memmem(base + cursor, window.end - cursor, $0.baseAddress, $0.count) }
-                guard let found else { break }
-                let offset = UnsafeRawPointer(found) - UnsafeRawPointer(base)
-                guard let lineEnd = Self.firstNewline(in: base, from: offset, to: window.end) else { break }
-                cursor = lineEnd + 1
-                // Most Docker records end in `\n`: those are passed before looking for their line start.
-                if isDocker && DockerRecord.endsInNewline(base, max(firstLine, offset - 256), offset) { continue }
-                let lineStart = Self.lastNewline(in: base, from: firstLine, to: offset).map { $0 + 1 } ?? firstLine
-                guard let record = CRIRecord.header(in: base, lineStart: lineStart, lineEnd: Self.contentEnd(in: base, lineStart, lineEnd)),
-                      record.isPartial, let next = nextRecord(after: lineEnd + 1, stdout: record.isStdout, in: window) else { continue }
-                maskJunction(record, next, in: base, counters: &counters)
-            }
+        if kinds.contains(.cri) { maskCRIJunctions(in: window, from: firstLine, counters: &counters) }
+        guard kinds.contains(.docker) else { return }
+        let needle = DockerRecord.valueEnd
+        var cursor = firstLine
+        while cursor < window.end {
+            let found = needle.withUnsafeBytes { sladd_memmem(base + cursor, window.end - cursor, $0.baseAddress, $0.count) }
+            guard let found else { break }
+            let offset = UnsafeRawPointer(found) - UnsafeRawPointer(base)
+            guard let lineEnd = Self.firstNewline(in: base, from: offset, to: window.end) else { break }
+            cursor = lineEnd + 1
+            // Most Docker records end in `\n`: those are passed before looking for their line start.
+            if DockerRecord.endsInNewline(base, max(firstLine, offset - 256), offset) { continue }
+            maskJunction(ofRecordAt: offset, lineEnd: lineEnd, in: window, from: firstLine, counters: &counters)
         }
+    }
+
+    /// CRI records tagged `P` (partial): one search for ` P `, each hit checked for the stream name
+    /// before it.
+    private func maskCRIJunctions(in window: Window, from firstLine: Int, counters: inout Counters) {
+        let base = window.base
+        var cursor = firstLine
+        while cursor < window.end, let found = sladd_find3(base + cursor, window.end - cursor, 0x20, 0x50, 0x20) {
+            let tag = UnsafePointer(found) - base
+            cursor = tag + 1
+            guard tag - 6 >= firstLine, memcmp(base + tag - 6, "stdout", 6) == 0 || memcmp(base + tag - 6, "stderr", 6) == 0
+            else { continue }
+            guard let lineEnd = Self.firstNewline(in: base, from: tag, to: window.end) else { break }
+            cursor = lineEnd + 1
+            maskJunction(ofRecordAt: tag - 6, lineEnd: lineEnd, in: window, from: firstLine, counters: &counters)
+        }
+    }
+
+    /// Masks across the junction of the record on the line holding `offset`, if it is partial, and the
+    /// next record of its stream.
+    private func maskJunction(ofRecordAt offset: Int, lineEnd: Int, in window: Window, from firstLine: Int,
+                              counters: inout Counters) {
+        let base = window.base
+        let lineStart = Self.lastNewline(in: base, from: firstLine, to: offset).map { $0 + 1 } ?? firstLine
+        guard let record = CRIRecord.header(in: base, lineStart: lineStart, lineEnd: Self.contentEnd(in: base, lineStart, lineEnd)),
+              record.isPartial, let next = nextRecord(after: lineEnd + 1, stdout: record.isStdout, in: window) else { return }
+        maskJunction(record, next, in: base, counters: &counters)
     }
 
     /// Which records `auto` looks for in this window: those of its first or last whole line. A stream
@@ -343,11 +367,6 @@ extension Masker {
         static let cri = SplitRecordKinds(rawValue: 1)
         static let docker = SplitRecordKinds(rawValue: 2)
     }
-
-    /// What a partial record holds: CRI's stream and `P` tag, the end of Docker's `log` value.
-    static let splitRecordNeedles: [([UInt8], SplitRecordKinds)] = [
-        (Array("stdout P ".utf8), .cri), (Array("stderr P ".utf8), .cri), (DockerRecord.valueEnd, .docker),
-    ]
 
     static func splitRecordKinds(_ window: Window, firstLine: Int, linesEnd: Int) -> SplitRecordKinds {
         let base = window.base
