@@ -44,25 +44,21 @@ typedef struct {
     uint64_t ems;
 } sladd_byte_classes;
 
-/// The block loop's state between calls: the classes of the block before the current one, of the
-/// current one and of the one after it (valid when `next_valid`), and the bytes to visit.
-typedef struct {
-    sladd_byte_classes previous;
-    sladd_byte_classes current;
-    sladd_byte_classes next;
-    int next_valid;
-    uint64_t visits;
-} sladd_visit_state;
-
 enum { SLADD_VISIT_EMAIL = 1, SLADD_VISIT_DIGITS = 2 };
 
-/// The offset of the first whole 64-byte block in [from, to) with a byte the built-in scanner must
-/// visit (an `@` with SLADD_VISIT_EMAIL; with SLADD_VISIT_DIGITS a digit run that may start an
-/// identifier), its classes in `state->current` and the bytes to visit in `state->visits`; or, when
-/// no block has one, the first offset of fewer than 64 bytes before `to`. `state->previous` holds the
-/// classes of the block before `from` on entry and of the block before the returned offset on
-/// return. Call again from the returned offset + 64 with `previous` set to `current`.
-size_t sladd_next_visit_block(const uint8_t *base, size_t from, size_t to, unsigned flags, sladd_visit_state *state);
+/// One 64-byte block as the built-in scanner needs it: the bytes to visit, its digits and its `@`s.
+typedef struct {
+    uint64_t visits;
+    uint64_t digits;
+    uint64_t at;
+} sladd_block_visits;
+
+/// Classifies up to `count` whole 64-byte blocks from `from` (none with fewer than 64 bytes before
+/// `to`) and writes into `blocks` what the scanner must visit in each: an `@` with SLADD_VISIT_EMAIL;
+/// with SLADD_VISIT_DIGITS a digit run that may start an identifier. Returns how many blocks.
+/// `previous` holds the classes of the block before `from` on entry and of the last block on return.
+size_t sladd_visit_blocks(const uint8_t *base, size_t from, size_t to, unsigned flags, sladd_byte_classes *previous,
+                          sladd_block_visits *blocks, size_t count);
 
 /// The number of `\n` bytes in `base[0..<length]`.
 size_t sladd_count_newlines(const uint8_t *base, size_t length);

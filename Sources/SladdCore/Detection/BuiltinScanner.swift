@@ -37,6 +37,9 @@ final class BuiltinScanner {
     /// IBAN lengths by country as a 26 × 26 table (0: no IBAN): a dictionary lookup hashed every
     /// two-letter candidate, a third of the time on a line of `NO93 NO93 …`.
     private let ibanLengths = UnsafeMutablePointer<UInt8>.allocate(capacity: 26 * 26)
+    /// What the C block pass found in up to `blocksPerCall` blocks (4 KiB of text) per call.
+    private let blocks = UnsafeMutablePointer<sladd_block_visits>.allocate(capacity: blocksPerCall)
+    private static let blocksPerCall = 64
 
     init(configuration: Configuration) {
         self.configuration = configuration
@@ -49,6 +52,7 @@ final class BuiltinScanner {
     }
 
     deinit {
+        blocks.deallocate()
         ibanLengths.deallocate()
         localPart.deallocate()
         domain.deallocate()
@@ -77,33 +81,34 @@ final class BuiltinScanner {
     /// "4 digits or more", and the visit checks the rest.
     private func scanBlocks(_ region: ScanRegion, into matches: inout [Match], counters: inout Counters) -> Int {
         let flags = UInt32((configuration.email != nil ? SLADD_VISIT_EMAIL : 0) | (configuration.scansDigits ? SLADD_VISIT_DIGITS : 0))
-        var state = sladd_visit_state()
-        state.previous = ByteClassMasks(before: region)
+        var previous = ByteClassMasks(before: region)
         var offset = region.lowerBound
         while true {
-            offset = sladd_next_visit_block(region.base, offset, region.upperBound, flags, &state)
-            guard offset &+ ByteClassMasks.width <= region.upperBound else { return offset }
-            let current = state.current
-            var visits = state.visits
-            while visits != 0 {
-                let lane = UInt64(visits.trailingZeroBitCount)
-                let position = offset &+ Int(lane)
-                visits &= visits &- 1
-                if current.at >> lane & 1 != 0 {
-                    detectEmail(at: position, in: region, into: &matches, counters: &counters)
-                } else {
-                    // The run ends at the first non-digit of the block, if the block has one after it.
-                    let nonDigitsAfter = ~current.digits >> lane
-                    let runEnd = nonDigitsAfter != 0
-                        ? position &+ nonDigitsAfter.trailingZeroBitCount
-                        : region.endOfDigits(from: offset &+ ByteClassMasks.width)
-                    if mayStartIdentifier(runStart: position, runEnd: runEnd, in: region) {
-                        detectNumeric(runStart: position, runEnd: runEnd, in: region, into: &matches, counters: &counters)
+            let count = sladd_visit_blocks(region.base, offset, region.upperBound, flags, &previous, blocks, Self.blocksPerCall)
+            guard count > 0 else { return offset }
+            for index in 0..<count where blocks[index].visits != 0 {
+                let block = blocks[index]
+                let blockStart = offset &+ index &* ByteClassMasks.width
+                var visits = block.visits
+                while visits != 0 {
+                    let lane = UInt64(visits.trailingZeroBitCount)
+                    let position = blockStart &+ Int(lane)
+                    visits &= visits &- 1
+                    if block.at >> lane & 1 != 0 {
+                        detectEmail(at: position, in: region, into: &matches, counters: &counters)
+                    } else {
+                        // The run ends at the first non-digit of the block, if the block has one after it.
+                        let nonDigitsAfter = ~block.digits >> lane
+                        let runEnd = nonDigitsAfter != 0
+                            ? position &+ nonDigitsAfter.trailingZeroBitCount
+                            : region.endOfDigits(from: blockStart &+ ByteClassMasks.width)
+                        if mayStartIdentifier(runStart: position, runEnd: runEnd, in: region) {
+                            detectNumeric(runStart: position, runEnd: runEnd, in: region, into: &matches, counters: &counters)
+                        }
                     }
                 }
             }
-            state.previous = current
-            offset &+= ByteClassMasks.width
+            offset &+= count &* ByteClassMasks.width
         }
     }
 
