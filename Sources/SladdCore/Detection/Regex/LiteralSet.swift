@@ -84,7 +84,7 @@ final class LiteralSet {
             var best = Int.min
             for offset in 0...max(0, literal.count - 3) {
                 let score = literal[offset..<min(offset + 3, literal.count)].reduce(0) { $0 + Self.rarity(of: $1) }
-                if score > best {
+                if score >= best {  // ties to the later bytes: families share their starts (passw, passp; ghp_, gho_)
                     best = score
                     anchor = offset
                 }
