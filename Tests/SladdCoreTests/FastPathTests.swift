@@ -84,6 +84,10 @@ struct FastPathTests {
         #expect(Set(buckets.keys) == Set(anchors))
         #expect(Set(buckets.values).count == 8 && buckets.values.allSatisfy { (0..<8).contains($0) })
         #expect(buckets[key("ghp")] == buckets[key("ghq")])
+        // Past 64 anchors the grouping starts from runs of sorted anchors; each still gets a bucket.
+        let many = (0..<150).map { key("a" + String(UnicodeScalar(UInt8(97 + $0 % 26))) + String($0 / 26)) }
+        let manyBuckets = AnchorBuckets.assign(many, byteShare: { _ in 1 / 256 })
+        #expect(Set(manyBuckets.keys) == Set(many) && Set(manyBuckets.values) == Set(0..<8))
     }
 
     @Test("The literal filter finds every literal a naive search finds", arguments: [1, 2, 3, 4, 5] as [UInt64])
