@@ -48,7 +48,7 @@ public final class Masker {
     static let withheldRule = -1
 
     public init(ruleSet: RuleSet, format: LineFormat = .auto) throws(ConfigurationError) {
-        try ruleSet.validate()
+        let compiled = try ruleSet.compiledRegexes()
         self.ruleSet = ruleSet
         self.format = format
         var configuration = BuiltinScanner.Configuration()
@@ -69,7 +69,7 @@ public final class Masker {
                 case .email: configuration.email = index
                 }
             case .regex(let spec):
-                guard let regex = try RuleSet.compile(rule) else { continue }
+                guard let regex = compiled[index] else { continue }
                 regexRules.append(RegexRule(ruleIndex: index, regex: regex, hasPrefilter: !spec.prefilter.isEmpty))
                 literalEntries += spec.prefilter.map { ($0, regexRules.count - 1) }
             }

@@ -65,7 +65,14 @@ public struct RuleSet: Sendable {
     }
 
     /// Checks what can only be checked with everything in place: patterns compile, keys are there.
-    public func validate() throws(ConfigurationError) {
+    public func validate() throws(ConfigurationError) { _ = try compiledRegexes() }
+
+    /// Validates the rules and returns the compiled regex of each enabled regex rule, by rule index.
+    /// Disabled rules are compiled too, so that a broken one is reported before it is switched on;
+    /// a masker builds from this rather than validating and then compiling again (1.5 M
+    /// instructions of start-up). The command line still validates once before, to report errors
+    /// before anything runs; masks are per thread, so their regexes cannot be shared.
+    func compiledRegexes() throws(ConfigurationError) -> [Int: CompiledRegex] {
         for rule in rules where rule.enabled {
             if rule.action.needsKey && pseudonymKey == nil {
                 throw ConfigurationError(
@@ -73,7 +80,11 @@ public struct RuleSet: Sendable {
                     at: rule.source)
             }
         }
-        for rule in rules { _ = try Self.compile(rule) }
+        var compiled: [Int: CompiledRegex] = [:]
+        for (index, rule) in rules.enumerated() {
+            if let regex = try Self.compile(rule), rule.enabled { compiled[index] = regex }
+        }
+        return compiled
     }
 
     static func compile(_ rule: Rule) throws(ConfigurationError) -> CompiledRegex? {
