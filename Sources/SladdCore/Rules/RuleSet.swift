@@ -71,7 +71,7 @@ public struct RuleSet: Sendable {
     /// Disabled rules are compiled too, so that a broken one is reported before it is switched on;
     /// a masker builds from this rather than validating and then compiling again (1.5 M
     /// instructions of start-up). The command line still validates once before, to report errors
-    /// before anything runs; masks are per thread, so their regexes cannot be shared.
+    /// before anything runs; maskers are per thread, so their regexes cannot be shared.
     func compiledRegexes() throws(ConfigurationError) -> [Int: CompiledRegex] {
         for rule in rules where rule.enabled {
             if rule.action.needsKey && pseudonymKey == nil {
