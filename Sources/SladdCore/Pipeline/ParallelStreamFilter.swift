@@ -295,6 +295,10 @@ final class OrderedOutput: @unchecked Sendable {
 
     /// Starts the writer thread; `write` runs on it only.
     func startWriter(_ write: @escaping (UnsafeRawBufferPointer) throws(StreamError) -> Void) -> WriterThread {
+        // A new run: the last run's `finish` must not end this writer before its first block.
+        condition.lock()
+        closed = false
+        condition.unlock()
         let thread = WriterThread { [self] in
             while true {
                 condition.lock()
