@@ -77,7 +77,6 @@ __attribute__((always_inline)) static inline uint64_t digit_visits(const classes
 
 static inline void keep_as_previous(const classes *block, sladd_byte_classes *previous) {
     previous->digits = block->digits;
-    previous->at = block->at;
     previous->plus = block->plus;
     previous->letters = block->letters;
     previous->dots = block->dots;

@@ -33,11 +33,10 @@ size_t sladd_triple_filter_next(const sladd_triple_filter *filter, const uint8_t
 
 
 
-/// Which of 64 consecutive bytes are ASCII digits, `@`, `+`, ASCII letters, `.` and `m` (which may
-/// end a colour code) (bit i: byte i).
+/// What the block pass keeps of the block before the current one: which of its 64 bytes are ASCII
+/// digits, `+`, ASCII letters, `.` and `m` (which may end a colour code) (bit i: byte i).
 typedef struct {
     uint64_t digits;
-    uint64_t at;
     uint64_t plus;
     uint64_t letters;
     uint64_t dots;

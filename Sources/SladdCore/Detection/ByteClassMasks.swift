@@ -3,7 +3,7 @@ import _Builtin_intrinsics.intel
 #endif
 import CSladdSIMD
 
-/// Which of 64 consecutive bytes are digits, `@`, `+`, ASCII letters, `.` or `m`, as bit masks (bit i: byte i).
+/// Which of 64 consecutive bytes are digits, `+`, ASCII letters, `.` or `m`, as bit masks (bit i: byte i).
 ///
 /// Hot path: logs hold a digit run every ten bytes or so, nearly all of them parts of times and
 /// counters. With the classes of a block and the next as integers, the scanner tells which runs could
