@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+@testable import SladdCore
+
+/// Decoding decides what the detectors read in a JSON string and which raw bytes a match masks:
+/// the text must be what the string says, and each decoded byte must point at exactly the raw bytes
+/// that spell it (a span too short leaks part of an escape, one too long masks a neighbour).
+@Suite("Escape decoding")
+struct EscapeTests {
+    static let alphabet: [Unicode.Scalar] = ["a", "Z", "0", "9", "@", ".", " ", "\"", "\\", "/", "\n", "\t", "\u{1}", "\u{7F}",
+                                             "ø", "€", "😀"]
+
+    /// `scalar` as JSON string content, spelled one of the ways JSON allows.
+    static func spell(_ scalar: Unicode.Scalar, _ random: inout SeededRandom) -> String {
+        let short: [Unicode.Scalar: String] = ["\"": #"\""#, "\\": #"\\"#, "/": #"\/"#, "\n": #"\n"#, "\t": #"\t"#]
+        let mustEscape = scalar == "\"" || scalar == "\\" || scalar.value < 0x20
+        switch Int.random(in: 0..<3, using: &random) {
+        case 0 where !mustEscape:
+            return String(scalar)
+        case 1 where short[scalar] != nil:
+            return short[scalar]!
+        default:
+            let format = Bool.random(using: &random) ? #"\u%04x"# : #"\u%04X"#  // hex digits of either case
+            return String(scalar).utf16.map { String(format: format, $0) }.joined()
+        }
+    }
+
+    static func spellAll(_ text: String, _ random: inout SeededRandom) -> String {
+        text.unicodeScalars.map { spell($0, &random) }.joined()
+    }
+
+    /// The decoded bytes and each one's raw span.
+    static func decoded(_ raw: [UInt8]) -> (bytes: [UInt8], spans: [Range<Int>]) {
+        var shadow = Shadow()
+        raw.withUnsafeBufferPointer { JSONEscapes.decode($0.baseAddress!, from: 0, to: $0.count, into: &shadow) }
+        return (shadow.withBytes { Array($0) }, (0..<shadow.count).map { shadow.sourceStart($0)..<shadow.sourceEnd($0) })
+    }
+
+    /// Spans of consecutive bytes are equal (one escape) or adjacent, and together cover `count` raw bytes.
+    static func expectTiling(_ spans: [Range<Int>], count: Int, _ context: String) {
+        guard let first = spans.first, let last = spans.last else { return #expect(count == 0, "\(context)") }
+        #expect(first.lowerBound == 0 && last.upperBound == count, "\(context)")
+        for (previous, next) in zip(spans, spans.dropFirst()) where next != previous {
+            #expect(next.lowerBound == previous.upperBound, "\(context): \(previous) then \(next)")
+        }
+    }
+
+    @Test("Decodes as Foundation does; each byte's span spells exactly its character", arguments: 0..<3)
+    func jsonStrings(seed: UInt64) throws {
+        var random = SeededRandom(seed: seed)
+        for _ in 0..<300 {
+            let text = String(String.UnicodeScalarView((0..<Int.random(in: 0..<40, using: &random)).map { _ in
+                Self.alphabet.randomElement(using: &random)!
+            }))
+            let raw = Array(Self.spellAll(text, &random).utf8)
+            let (bytes, spans) = Self.decoded(raw)
+            let context = String(decoding: raw, as: UTF8.self).debugDescription
+            #expect(bytes == Array(text.utf8), "\(context)")
+            Self.expectTiling(spans, count: raw.count, context)
+            // Each run of bytes with one escape's span is what that escape says on its own.
+            var index = 0
+            while index < spans.count {
+                var next = index
+                while next < spans.count && spans[next] == spans[index] { next += 1 }
+                guard raw[spans[index].lowerBound] == 0x5C else {
+                    // Verbatim text (a byte of `ø` too): one byte for one byte.
+                    #expect(spans[index].count == 1 && next == index + 1 && bytes[index] == raw[spans[index].lowerBound], "\(context)")
+                    index = next
+                    continue
+                }
+                let spelled = try JSONSerialization.jsonObject(with: Data(#"[""#.utf8 + raw[spans[index]] + #""]"#.utf8)) as? [String]
+                #expect(spelled?.first.map { Array($0.utf8) } == Array(bytes[index..<next]), "\(context) at \(spans[index])")
+                index = next
+            }
+        }
+    }
+
+    @Test("A document in a string: decoded twice, spans in the outer raw text still tile it", arguments: 0..<3)
+    func nestedStrings(seed: UInt64) {
+        var random = SeededRandom(seed: seed)
+        for _ in 0..<300 {
+            let text = String(String.UnicodeScalarView((0..<Int.random(in: 0..<30, using: &random)).map { _ in
+                Self.alphabet.randomElement(using: &random)!
+            }))
+            let outer = Array(Self.spellAll(Self.spellAll(text, &random), &random).utf8)
+            var once = Shadow(), twice = Shadow()
+            outer.withUnsafeBufferPointer { JSONEscapes.decode($0.baseAddress!, from: 0, to: $0.count, into: &once) }
+            once.withBytes { JSONEscapes.decode($0.baseAddress!, from: 0, to: $0.count, into: &twice, map: once) }
+            let context = String(decoding: outer, as: UTF8.self).debugDescription
+            #expect(twice.withBytes { Array($0) } == Array(text.utf8), "\(context)")
+            Self.expectTiling((0..<twice.count).map { twice.sourceStart($0)..<twice.sourceEnd($0) }, count: outer.count, context)
+        }
+    }
+
+    @Test("A lone surrogate decodes to U+FFFD over its six bytes")
+    func loneSurrogate() {
+        let (bytes, spans) = Self.decoded(Array(#"a\uD800b"#.utf8))
+        #expect(bytes == Array("a\u{FFFD}b".utf8))
+        #expect(spans == [0..<1, 1..<7, 1..<7, 1..<7, 7..<8])
+    }
+}
