@@ -2,10 +2,6 @@
 #include <string.h>
 #include "sladd_simd.h"
 
-const void *sladd_memmem(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length) {
-    return memmem(haystack, haystack_length, needle, needle_length);
-}
-
 const void *sladd_memrchr(const void *haystack, int byte, size_t length) {
     return memrchr(haystack, byte, length);
 }
@@ -40,6 +36,21 @@ const uint8_t *sladd_find3(const uint8_t *haystack, size_t length, uint8_t a, ui
 #endif
     for (; p + 3 <= end; p++) {
         if (p[0] == a && p[1] == b && p[2] == c) return p;
+    }
+    return NULL;
+}
+
+// Docker's `","stream":"` is searched for in every Docker record. glibc's memmem took about four
+// instructions per byte on escape-dense lines (12% of the time on nested escapes, perf); its first
+// three bytes, 32 positions per step, then a compare of the rest, take a fraction of one.
+const void *sladd_memmem(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length) {
+    if (needle_length < 3) return memmem(haystack, haystack_length, needle, needle_length);
+    const uint8_t *first = needle, *p = haystack, *end = p + haystack_length;
+    while (p + needle_length <= end) {
+        const uint8_t *found = sladd_find3(p, (size_t)(end - p), first[0], first[1], first[2]);
+        if (found == NULL || found + needle_length > end) return NULL;
+        if (memcmp(found + 3, first + 3, needle_length - 3) == 0) return found;
+        p = found + 1;
     }
     return NULL;
 }

@@ -1,3 +1,4 @@
+import CSladdSIMD
 import Testing
 @testable import SladdCore
 
@@ -121,6 +122,31 @@ struct FastPathTests {
                 #expect((set.firstMatch(in: base, from: 0, to: buffer.count) != nil) == !expected.isEmpty)
             }
             #expect(found == expected, "literals \(literals) in \(String(decoding: text, as: UTF8.self))")
+        }
+    }
+
+    @Test("The substring search finds the first occurrence a naive search finds", arguments: [1, 2, 3] as [UInt64])
+    func substringSearchMatchesNaiveSearch(seed: UInt64) {
+        var random = SeededRandom(seed: seed)
+        // Text made of the needles' own bytes: near misses everywhere, hits across every 32-byte step.
+        let alphabet = Array(#"",\st"#.utf8)
+        for needle in [DockerRecord.valueEnd, Array(#"",""#.utf8), Array(#"""#.utf8), Array(#"","#.utf8)] {
+            for _ in 0..<300 {
+                var text = (0..<Int.random(in: 0...200, using: &random)).map { _ in alphabet.randomElement(using: &random)! }
+                if Bool.random(using: &random) && text.count >= needle.count {
+                    let at = Int.random(in: 0...(text.count - needle.count), using: &random)
+                    text.replaceSubrange(at..<at + needle.count, with: needle)
+                }
+                let expected = text.count < needle.count ? nil
+                    : (0...(text.count - needle.count)).first { Array(text[$0..<$0 + needle.count]) == needle }
+                let found = text.withUnsafeBufferPointer { haystack in
+                    needle.withUnsafeBufferPointer { needle in
+                        sladd_memmem(haystack.baseAddress, haystack.count, needle.baseAddress, needle.count)
+                            .map { UnsafeRawPointer($0) - UnsafeRawPointer(haystack.baseAddress!) }
+                    }
+                }
+                #expect(found == expected, "\(String(decoding: needle, as: UTF8.self)) in \(String(decoding: text, as: UTF8.self))")
+            }
         }
     }
 }
