@@ -70,42 +70,80 @@ struct Shadow {
         count += 1
     }
 
-    /// Appends raw `start..<end`, which decodes to itself (the text between escapes).
-    mutating func appendVerbatim(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int) {
-        let length = end - start
-        guard length > 0 else { return }
-        reserve(length)
-        (storage.bytes + count).update(from: base + start, count: length)
-        for offset in 0..<length {
-            storage.starts[count + offset] = UInt32(truncatingIfNeeded: start + offset)
-            storage.ends[count + offset] = UInt32(truncatingIfNeeded: start + offset + 1)
-        }
-        count += length
+    /// Empties the shadow and lets `body` append up to `capacity` bytes through a `Writer`.
+    ///
+    /// For the decoders, on lines made of escapes (a byte in seven): an `append` per byte checked
+    /// room, counted with overflow checks and called `memmove` for each run of five bytes between
+    /// escapes (three times the decode itself, callgrind). A decoded string is never longer than its
+    /// raw text (`\uD800` is 6 bytes for 3), so one reservation covers the whole decode.
+    mutating func decode(reserving capacity: Int, _ body: (inout Writer) -> Void) {
+        removeAll(reserving: capacity)
+        var writer = Writer(bytes: storage.bytes, starts: storage.starts, ends: storage.ends, capacity: capacity)
+        withExtendedLifetime(storage) { body(&writer) }
+        count = writer.count
     }
 
-    /// Appends the UTF-8 of `scalar`, every byte from raw `start..<end`; a lone surrogate becomes
-    /// U+FFFD (it is not text, and not an identifier).
-    mutating func append(scalar: UInt32, from start: Int, to end: Int) {
-        switch scalar {
-        case ..<0x80:
-            append(UInt8(scalar), from: start, to: end)
-        case ..<0x800:
-            append(UInt8(0xC0 | scalar >> 6), from: start, to: end)
-            append(UInt8(0x80 | scalar & 0x3F), from: start, to: end)
-        case 0xD800...0xDFFF:
-            append(0xEF, from: start, to: end)
-            append(0xBF, from: start, to: end)
-            append(0xBD, from: start, to: end)
-        case ..<0x10000:
-            append(UInt8(0xE0 | scalar >> 12), from: start, to: end)
-            append(UInt8(0x80 | scalar >> 6 & 0x3F), from: start, to: end)
-            append(UInt8(0x80 | scalar & 0x3F), from: start, to: end)
-        default:
-            append(UInt8(0xF0 | scalar >> 18), from: start, to: end)
-            append(UInt8(0x80 | scalar >> 12 & 0x3F), from: start, to: end)
-            append(UInt8(0x80 | scalar >> 6 & 0x3F), from: start, to: end)
-            append(UInt8(0x80 | scalar & 0x3F), from: start, to: end)
+    /// Appends into storage reserved by `decode(reserving:_:)`.
+    struct Writer {
+        fileprivate let bytes: UnsafeMutablePointer<UInt8>
+        fileprivate let starts: UnsafeMutablePointer<UInt32>
+        fileprivate let ends: UnsafeMutablePointer<UInt32>
+        fileprivate let capacity: Int
+        fileprivate(set) var count = 0
+
+        @inline(__always)
+        mutating func append(_ byte: UInt8, from start: UInt32, to end: UInt32) {
+            precondition(count < capacity, "a decoded string is never longer than its raw text")
+            bytes[count] = byte
+            starts[count] = start
+            ends[count] = end
+            count &+= 1
         }
+
+        /// Appends `length` bytes from `base + at` that decode to themselves (the text between escapes),
+        /// each from its own origin.
+        @inline(__always)
+        mutating func appendVerbatim<Origins: DecodeOrigins>(_ base: UnsafePointer<UInt8>, at start: Int, length: Int,
+                                                             origins: Origins) {
+            precondition(length <= capacity &- count, "a decoded string is never longer than its raw text")
+            (bytes + count).update(from: base + start, count: length)
+            for offset in 0..<length {
+                starts[count &+ offset] = origins.start(start &+ offset)
+                ends[count &+ offset] = origins.end(start &+ offset)
+            }
+            count &+= length
+        }
+
+        /// Appends the UTF-8 of `scalar`, every byte from `start..<end`; a lone surrogate becomes
+        /// U+FFFD (it is not text, and not an identifier).
+        @inline(__always)
+        mutating func append(scalar: UInt32, from start: UInt32, to end: UInt32) {
+            switch scalar {
+            case ..<0x80:
+                append(UInt8(truncatingIfNeeded: scalar), from: start, to: end)
+            case ..<0x800:
+                append(UInt8(truncatingIfNeeded: 0xC0 | scalar >> 6), from: start, to: end)
+                append(UInt8(truncatingIfNeeded: 0x80 | scalar & 0x3F), from: start, to: end)
+            case 0xD800...0xDFFF:
+                append(0xEF, from: start, to: end)
+                append(0xBF, from: start, to: end)
+                append(0xBD, from: start, to: end)
+            case ..<0x10000:
+                append(UInt8(truncatingIfNeeded: 0xE0 | scalar >> 12), from: start, to: end)
+                append(UInt8(truncatingIfNeeded: 0x80 | scalar >> 6 & 0x3F), from: start, to: end)
+                append(UInt8(truncatingIfNeeded: 0x80 | scalar & 0x3F), from: start, to: end)
+            default:
+                append(UInt8(truncatingIfNeeded: 0xF0 | scalar >> 18), from: start, to: end)
+                append(UInt8(truncatingIfNeeded: 0x80 | scalar >> 12 & 0x3F), from: start, to: end)
+                append(UInt8(truncatingIfNeeded: 0x80 | scalar >> 6 & 0x3F), from: start, to: end)
+                append(UInt8(truncatingIfNeeded: 0x80 | scalar & 0x3F), from: start, to: end)
+            }
+        }
+    }
+
+    /// This shadow as the origins of text decoded from it, valid during `body`.
+    func withOrigins<Result>(_ body: (ShadowOrigins) -> Result) -> Result {
+        withExtendedLifetime(storage) { body(ShadowOrigins(starts: storage.starts, ends: storage.ends)) }
     }
 
     /// The decoded text, valid during `body` (the storage is the shadow's).
@@ -135,6 +173,35 @@ struct Shadow {
     }
 }
 
+/// Where the text a decoder reads came from: the decoder is generic over it, so that it is
+/// specialised for raw window text (an offset is its own origin) and for text that is itself
+/// decoded (a JSON document inside Docker's `log`), with no branch per byte.
+protocol DecodeOrigins {
+    /// Where byte `index` of the text starts, and where it ends, in the raw window.
+    func start(_ index: Int) -> UInt32
+    func end(_ index: Int) -> UInt32
+}
+
+extension DecodeOrigins {
+    /// Where the text's `start..<end` came from.
+    @inline(__always)
+    func span(_ start: Int, _ end: Int) -> (start: UInt32, end: UInt32) { (self.start(start), self.end(end &- 1)) }
+}
+
+/// Text read in place: offsets in a window of at most 1 GiB and a little fit 32 bits.
+struct RawOrigins: DecodeOrigins {
+    @inline(__always) func start(_ index: Int) -> UInt32 { UInt32(truncatingIfNeeded: index) }
+    @inline(__always) func end(_ index: Int) -> UInt32 { UInt32(truncatingIfNeeded: index &+ 1) }
+}
+
+/// Text decoded once already: each byte comes from where its shadow says.
+struct ShadowOrigins: DecodeOrigins {
+    fileprivate let starts: UnsafeMutablePointer<UInt32>
+    fileprivate let ends: UnsafeMutablePointer<UInt32>
+    @inline(__always) func start(_ index: Int) -> UInt32 { starts[index] }
+    @inline(__always) func end(_ index: Int) -> UInt32 { ends[index] }
+}
+
 enum JSONEscapes {
     @inline(__always)
     static func hexValue(_ byte: UInt8) -> UInt32? {
@@ -150,25 +217,24 @@ enum JSONEscapes {
     /// `shadow`, mapping through `map` when the content itself lies in a shadow.
     static func decode(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int, into shadow: inout Shadow,
                        map: Shadow? = nil) {
-        shadow.removeAll(reserving: end - start)
-        var cursor = start
-        func origin(_ from: Int, _ to: Int) -> (Int, Int) { map.map { $0.source(of: from, to) } ?? (from, to) }
-        while cursor < end {
-            let byte = base[cursor]
-            guard byte == 0x5C else {
-                if map == nil {
-                    // Up to the next escape in one piece.
-                    let next = memchr(base + cursor, 0x5C, end - cursor).map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? end
-                    shadow.appendVerbatim(base, from: cursor, to: next)
-                    cursor = next
-                    continue
-                }
-                let (from, to) = origin(cursor, cursor + 1)
-                shadow.append(byte, from: from, to: to)
-                cursor += 1
-                continue
+        shadow.decode(reserving: end - start) { writer in
+            if let map {
+                map.withOrigins { decode(base, from: start, to: end, into: &writer, origins: $0) }
+            } else {
+                decode(base, from: start, to: end, into: &writer, origins: RawOrigins())
             }
-            let escaped = base[cursor + 1]
+        }
+    }
+
+    private static func decode<Origins: DecodeOrigins>(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int,
+                                                       into writer: inout Shadow.Writer, origins: Origins) {
+        var cursor = start
+        while cursor < end {
+            let next = nextBackslash(base, from: cursor, to: end)
+            writer.appendVerbatim(base, at: cursor, length: next &- cursor, origins: origins)
+            cursor = next
+            guard cursor < end else { break }
+            let escaped = base[cursor &+ 1]
             if escaped != 0x75 {
                 let decoded: UInt8 = switch escaped {
                 case 0x62: 0x08
@@ -178,25 +244,41 @@ enum JSONEscapes {
                 case 0x74: 0x09
                 default: escaped  // \" \\ \/
                 }
-                let (from, to) = origin(cursor, cursor + 2)
-                shadow.append(decoded, from: from, to: to)
-                cursor += 2
+                let span = origins.span(cursor, cursor &+ 2)
+                writer.append(decoded, from: span.start, to: span.end)
+                cursor &+= 2
                 continue
             }
-            var scalar = hex4(base, cursor + 2)
+            var scalar = hex4(base, cursor &+ 2)
             var length = 6
             // A surrogate pair spells one scalar in two escapes.
-            if scalar & 0xFC00 == 0xD800, cursor + 12 <= end, base[cursor + 6] == 0x5C, base[cursor + 7] == 0x75 {
-                let low = hex4(base, cursor + 8)
+            if scalar & 0xFC00 == 0xD800, cursor &+ 12 <= end, base[cursor &+ 6] == 0x5C, base[cursor &+ 7] == 0x75 {
+                let low = hex4(base, cursor &+ 8)
                 if low & 0xFC00 == 0xDC00 {
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    scalar = 0x10000 &+ ((scalar &- 0xD800) << 10) &+ (low &- 0xDC00)
                     length = 12
                 }
             }
-            let (from, to) = origin(cursor, cursor + length)
-            shadow.append(scalar: scalar, from: from, to: to)
-            cursor += length
+            let span = origins.span(cursor, cursor &+ length)
+            writer.append(scalar: scalar, from: span.start, to: span.end)
+            cursor &+= length
         }
+    }
+
+    /// The offset of the first `\\` in `start..<end`, or `end`. Escape-dense text (a nested document)
+    /// finds it in the first 16 bytes without a call; a long plain run goes on with `memchr`.
+    @inline(__always)
+    static func nextBackslash(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Int {
+        if start &+ 16 <= end {
+            let chunk = UnsafeRawPointer(base + start).loadUnaligned(as: SIMD16<UInt8>.self)
+            let found = ByteClassMasks.bits(chunk .== SIMD16(repeating: 0x5C))
+            if found != 0 { return start &+ found.trailingZeroBitCount }
+            guard start &+ 16 < end, let next = memchr(base + start + 16, 0x5C, end &- start &- 16) else { return end }
+            return UnsafeRawPointer(next) - UnsafeRawPointer(base)
+        }
+        var cursor = start
+        while cursor < end && base[cursor] != 0x5C { cursor &+= 1 }
+        return cursor
     }
 
     /// The length of the escape at `at` when it stands for a separator: `\n \r \t \b \f`, `\\`,
@@ -240,8 +322,16 @@ enum JSONEscapes {
     /// Bytes that may sit inside an identifier or a key=value secret.
     private static let identifierPunctuation: Set<UInt8> = Set("@.-+_%: =/'\"".utf8)
 
+    /// Four hex digits already validated by `JSONLine`: a digit's low nibble is its value, a letter's
+    /// (either case) is its value less 9.
+    @inline(__always)
     private static func hex4(_ base: UnsafePointer<UInt8>, _ at: Int) -> UInt32 {
-        (0..<4).reduce(0) { $0 << 4 | (hexValue(base[at + $1]) ?? 0) }
+        var value: UInt32 = 0
+        for offset in 0..<4 {
+            let byte = base[at &+ offset]
+            value = value << 4 | (UInt32(byte & 0x0F) &+ (byte > 0x39 ? 9 : 0))
+        }
+        return value
     }
 }
 
@@ -261,22 +351,30 @@ enum PercentEscapes {
     /// Decodes `%XX` everywhere and `+` as a space after the first `?` (a query string or form body).
     static func decode(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int, into shadow: inout Shadow,
                        map: Shadow? = nil) {
-        shadow.removeAll(reserving: end - start)
+        shadow.decode(reserving: end - start) { writer in
+            if let map {
+                map.withOrigins { decode(base, from: start, to: end, into: &writer, origins: $0) }
+            } else {
+                decode(base, from: start, to: end, into: &writer, origins: RawOrigins())
+            }
+        }
+    }
+
+    private static func decode<Origins: DecodeOrigins>(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int,
+                                                       into writer: inout Shadow.Writer, origins: Origins) {
         var inQuery = false
         var cursor = start
-        func origin(_ from: Int, _ to: Int) -> (Int, Int) { map.map { $0.source(of: from, to) } ?? (from, to) }
         while cursor < end {
             let byte = base[cursor]
             if byte == 0x25, cursor + 2 < end, let high = JSONEscapes.hexValue(base[cursor + 1]),
                let low = JSONEscapes.hexValue(base[cursor + 2]) {
-                let (from, to) = origin(cursor, cursor + 3)
-                shadow.append(UInt8(high << 4 | low), from: from, to: to)
+                let span = origins.span(cursor, cursor + 3)
+                writer.append(UInt8(high << 4 | low), from: span.start, to: span.end)
                 cursor += 3
                 continue
             }
             if byte == 0x3F { inQuery = true }
-            let (from, to) = origin(cursor, cursor + 1)
-            shadow.append(inQuery && byte == 0x2B ? 0x20 : byte, from: from, to: to)
+            writer.append(inQuery && byte == 0x2B ? 0x20 : byte, from: origins.start(cursor), to: origins.end(cursor))
             cursor += 1
         }
     }
