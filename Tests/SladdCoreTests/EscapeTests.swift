@@ -8,7 +8,7 @@ import Testing
 @Suite("Escape decoding")
 struct EscapeTests {
     static let alphabet: [Unicode.Scalar] = ["a", "Z", "0", "9", "@", ".", " ", "\"", "\\", "/", "\n", "\t", "\u{1}", "\u{7F}",
-                                             "ø", "€", "😀"]
+                                             "ø", "€", "😀", "\u{ABCD}", "\u{EEEE}"]
 
     /// `scalar` as JSON string content, spelled one of the ways JSON allows.
     static func spell(_ scalar: Unicode.Scalar, _ random: inout SeededRandom) -> String {

@@ -110,7 +110,9 @@ struct JSONLine {
 
         /// At the opening quote.
         mutating func string(kind: Kind) -> Token? {
-            cursor += 1
+            // A local cursor, stored back once: the field was written to memory on every step.
+            var cursor = self.cursor + 1
+            defer { self.cursor = cursor }
             let start = cursor
             var hasEscapes = false
             while cursor < end {
@@ -138,7 +140,8 @@ struct JSONLine {
                     guard cursor + 1 < end else { return nil }
                     let escaped = base[cursor + 1]
                     if escaped == 0x75 { // u
-                        guard cursor + 6 <= end, (2..<6).allSatisfy({ JSONEscapes.hexValue(base[cursor + $0]) != nil }) else { return nil }
+                        guard cursor + 6 <= end, JSONEscapes.isHexDigit(base[cursor + 2]), JSONEscapes.isHexDigit(base[cursor + 3]),
+                              JSONEscapes.isHexDigit(base[cursor + 4]), JSONEscapes.isHexDigit(base[cursor + 5]) else { return nil }
                         cursor += 6
                         continue
                     }
