@@ -118,7 +118,8 @@ struct JSONLine {
             while cursor < end {
                 // Sixteen bytes at a time up to the next quote, backslash or control byte: the rest
                 // needs no look (a byte loop here was 8% of a stream of JSON lines, callgrind).
-                if cursor &+ 16 <= end {
+                // An escape right after an escape (`\u0040\u0040`) goes straight to the byte path.
+                if cursor &+ 16 <= end && base[cursor] != 0x5C {
                     // Vector operands, not scalars: `chunk .== 0x22` compiles to a loop over the lanes.
                     let chunk = UnsafeRawPointer(base + cursor).loadUnaligned(as: SIMD16<UInt8>.self)
                     let special = ByteClassMasks.bits(chunk .== SIMD16(repeating: 0x22))

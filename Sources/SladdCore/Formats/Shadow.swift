@@ -275,7 +275,7 @@ enum JSONEscapes {
         defer { output = writer }
         var cursor = start
         while cursor < end {
-            let next = nextBackslash(base, from: cursor, to: end)
+            let next = base[cursor] == 0x5C ? cursor : nextBackslash(base, from: cursor, to: end)
             writer.appendVerbatim(base, at: cursor, length: next &- cursor, limit: end, origins: origins)
             cursor = next
             guard cursor < end else { break }
