@@ -110,6 +110,8 @@ struct ValidatorTests {
         ("DK5000400440116243", true), ("FI2112345600000785", true),
         ("NO9386011117948", false), ("GB82WEST12345698765433", false), ("XX9386011117947", false),
         ("NO938601111794", false),
+        // Not a country: bytes beside A-Z and the rotation past a short or odd string.
+        ("@O9386011117947", false), ("N[9386011117947", false), ("no9386011117947", false), ("NO93 ", false),
     ])
     func iban(_ text: String, _ valid: Bool) {
         let bytes = Array(text.utf8)

@@ -34,8 +34,8 @@ final class BuiltinScanner {
     /// `swift_once` check and a bounds check per byte (a line of `@@@@` spent 5% in swift_once).
     private let localPart = UnsafeMutablePointer<Bool>.allocate(capacity: 256)
     private let domain = UnsafeMutablePointer<Bool>.allocate(capacity: 256)
-    /// IBAN lengths by country as a 26 × 26 table (0: no IBAN): a dictionary lookup hashed every
-    /// two-letter candidate, a third of the time on a line of `NO93 NO93 …`.
+    /// IBAN lengths by country (`IBAN.lengthTable`), copied out of their static array as the email
+    /// classes are.
     private let ibanLengths = UnsafeMutablePointer<UInt8>.allocate(capacity: 26 * 26)
     /// What the C block pass found in up to `blocksPerCall` blocks (4 KiB of text) per call.
     private let blocks = UnsafeMutablePointer<sladd_block_visits>.allocate(capacity: blocksPerCall)
@@ -45,10 +45,7 @@ final class BuiltinScanner {
         self.configuration = configuration
         localPart.initialize(from: Self.localPartBytes, count: 256)
         domain.initialize(from: Self.domainBytes, count: 256)
-        ibanLengths.initialize(repeating: 0, count: 26 * 26)
-        for (country, length) in IBAN.lengthByCountry {
-            ibanLengths[Int((country >> 8) - 0x41) * 26 + Int((country & 0xFF) - 0x41)] = UInt8(length)
-        }
+        ibanLengths.initialize(from: IBAN.lengthTable, count: 26 * 26)
     }
 
     deinit {
@@ -457,18 +454,20 @@ final class BuiltinScanner {
     /// single spaces; -1 when the shape does not fit.
     @inline(__always)
     private static func ibanEnd(from start: Int, length: Int, _ byte: (Int) -> UInt8) -> Int {
+        // Wrapping arithmetic: offsets stay within a window of at most 1 GiB and a little, and the
+        // overflow checks were a third of the walk on a line of `NO93 NO93 …`.
         var tokenEnd = start
-        while tokenEnd - start <= length && ByteClass.isAlphanumeric(byte(tokenEnd)) { tokenEnd += 1 }
-        if tokenEnd - start == length { return tokenEnd }
-        guard tokenEnd - start == 4 else { return -1 }
+        while tokenEnd &- start <= length && ByteClass.isAlphanumeric(byte(tokenEnd)) { tokenEnd &+= 1 }
+        if tokenEnd &- start == length { return tokenEnd }
+        guard tokenEnd &- start == 4 else { return -1 }
         var count = 4
         var cursor = tokenEnd
-        while count < length && byte(cursor) == ByteClass.space && ByteClass.isAlphanumeric(byte(cursor + 1)) {
-            var groupEnd = cursor + 1
-            while groupEnd - cursor - 1 < 5 && ByteClass.isAlphanumeric(byte(groupEnd)) { groupEnd += 1 }
-            let group = groupEnd - cursor - 1
-            guard group <= 4, count + group <= length, group == 4 || count + group == length else { break }
-            count += group
+        while count < length && byte(cursor) == ByteClass.space && ByteClass.isAlphanumeric(byte(cursor &+ 1)) {
+            var groupEnd = cursor &+ 1
+            while groupEnd &- cursor < 6 && ByteClass.isAlphanumeric(byte(groupEnd)) { groupEnd &+= 1 }
+            let group = groupEnd &- cursor &- 1
+            guard group <= 4, count &+ group <= length, group == 4 || count &+ group == length else { break }
+            count &+= group
             cursor = groupEnd
         }
         return count == length && !ByteClass.isAlphanumeric(byte(cursor)) ? cursor : -1
