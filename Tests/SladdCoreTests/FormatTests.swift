@@ -33,6 +33,15 @@ struct FormatTests {
         (#"level=info msg="he said \"01019012480\"" user=kari@example.com fnr=123"#,
          #"level=info msg="he said \"[fnr]\"" user=[email] fnr=[id]"#),
         ("GET /reset?email=ola%40example.no&next=%2F 200", "GET /reset?email=%5Bemail%5D&next=%2F 200"),
+        // A key-value rule reads the key; a value written with escapes is still masked whole, as
+        // written (decoded alone, the value no longer shows its key). Also inside Docker's `log`.
+        (#"{"password":"hunter\u0032x"}"#, #"{"password":"[secret]"}"#),
+        (#"{"token":"a\"bcdef","n":1}"#, #"{"token":"[secret]","n":1}"#),
+        (#"{"ssn":"123-45-67\u0038\u0039"}"#, #"{"ssn":"[id]"}"#),
+        (#"{"log":"{\"password\":\"hunter\\u0032\"}\n","stream":"stdout","time":"t"}"#,
+         #"{"log":"{\"password\":\"[secret]\"}\n","stream":"stdout","time":"t"}"#),
+        // An escaped quote inside a quoted value belongs to the value.
+        (#"level=info password="he said \"x\"" user=kari"#, #"level=info password="[secret]" user=kari"#),
         // Broken JSON falls back to text: masked, never made worse.
         (#"{"broken": "ola@example.no", 01019012480"#, #"{"broken": "[email]", [fnr]"#),
     ])
@@ -217,6 +226,34 @@ struct FormatTests {
                 }
                 // Masking twice equals masking once.
                 #expect(filter.mask(output) == output)
+            }
+        }
+    }
+
+    @Test("A key's value spelled with any escapes never survives, in a document or inside Docker's log",
+          arguments: [21, 22, 23] as [UInt64])
+    func escapedKeyValues(seed: UInt64) throws {
+        var random = SeededRandom(seed: seed)
+        let filter = try Fixture.filter()
+        let keys = ["password", "client_secret", "access_token", "api_key", "ssn", "fnr", "personnummer"]
+        let alphabet: [Unicode.Scalar] = ["a", "Z", "7", "\"", "\\", "/", "ø", "@", ".", "-", " "]
+        for _ in 0..<200 {
+            let secret = "q" + String(String.UnicodeScalarView((0..<Int.random(in: 6...16, using: &random)).map { _ in
+                alphabet.randomElement(using: &random)!
+            }))
+            let key = keys.randomElement(using: &random)!
+            let document = #"{"msg":"ok","\#(key)":"\#(EscapeTests.spellAll(secret, &random))","n":1}"#
+            let log = String(decoding: try JSONSerialization.data(withJSONObject: [document + "\n"]), as: UTF8.self)
+            let docker = #"{"log":""# + log.dropFirst(2).dropLast(2) + #"","stream":"stdout","time":"t"}"#
+            for line in [document, docker] {
+                let masked = Data(filter.mask(Array((line + "\n").utf8)).dropLast())
+                var value = try JSONSerialization.jsonObject(with: masked) as? [String: Any]
+                if line == docker {
+                    value = try (value?["log"] as? String).flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+                }
+                let written = value?[key] as? String
+                #expect(written != nil && written != secret && !(written ?? "").contains(secret.dropFirst()),
+                        "\(key)=\(secret.debugDescription) survived in\n\(line)\n\(String(decoding: masked, as: UTF8.self))")
             }
         }
     }

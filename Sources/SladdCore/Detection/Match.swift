@@ -1,20 +1,26 @@
 /// One detection: the bytes `start..<end` of the buffer belong to the rule at `rule` in the rule set.
 ///
-/// Stored in 32 bits (offsets in one window, at most `maxLineBytes` of 1 GiB and a little): 12 bytes
-/// instead of 32, for lines that hold tens of thousands of matches.
+/// Stored in 32 bits (offsets in one window, at most `maxLineBytes` of 1 GiB and a little): 20 bytes
+/// instead of 40, for lines that hold tens of thousands of matches.
 struct Match: Equatable {
     private var storedStart: Int32
     private var storedEnd: Int32
     private var storedRule: Int32
+    private var storedContextStart: Int32
     /// How the replacement is written into its surroundings.
     var wrap: Wrap
 
-    init(start: Int, end: Int, rule: Int, wrap: Wrap = .none) {
+    init(start: Int, end: Int, rule: Int, wrap: Wrap = .none, contextStart: Int? = nil) {
         storedStart = Int32(truncatingIfNeeded: start)
         storedEnd = Int32(truncatingIfNeeded: end)
         storedRule = Int32(truncatingIfNeeded: rule)
+        storedContextStart = Int32(truncatingIfNeeded: contextStart ?? start)
         self.wrap = wrap
     }
+
+    /// Where the rule's whole match began: before `start` when the rule read text it does not mask
+    /// (a key-value rule reads the key of `"password": "…"` and masks the value), else `start`.
+    var contextStart: Int { Int(storedContextStart) }
 
     var start: Int {
         get { Int(storedStart) }

@@ -234,8 +234,17 @@ extension Masker {
                     match.wrap = nested ? .escapedQuoted : .quoted
                 case .string:
                     // What the text scan saw in escaped text (`\u0040`, `\\"`) is replaced by the scan of
-                    // the decoded text below, which also reads a document inside.
-                    if decodes[index].escapes && match.start >= token.start && match.end <= token.end { keep = false }
+                    // the decoded text below, which also reads a document inside. Except a match whose
+                    // rule read the key before the string (`"token":"a\"b"`): decoded alone, the value no
+                    // longer shows its key, so the whole value is masked as written, escapes and all.
+                    if decodes[index].escapes && match.start >= token.start && match.end <= token.end {
+                        if match.contextStart < token.start {
+                            match.start = token.start
+                            match.end = token.end
+                        } else {
+                            keep = false
+                        }
+                    }
                 }
                 index += 1
             }

@@ -223,7 +223,10 @@ public final class Masker {
         while offset <= length {
             switch rule.regex.nextMatch(in: subject, length: length, from: offset, options: options) {
             case .match(let start, let end):
-                if end > start { matches.append(Match(start: lineStart + start, end: lineStart + end, rule: rule.ruleIndex)) }
+                if end > start {
+                    matches.append(Match(start: lineStart + start, end: lineStart + end, rule: rule.ruleIndex,
+                                         contextStart: lineStart + rule.regex.lastMatchStart))
+                }
                 let wholeEnd = rule.regex.lastMatchEnd
                 offset = wholeEnd > rule.regex.lastMatchStart ? wholeEnd : wholeEnd + 1
             case .noMatch:

@@ -44,7 +44,7 @@ enum BuiltinPatterns {
           - id: pii.key_value
             label: id
             description: 'Values of keys that name an identity number (fnr=, "personnummer": …, ssn:), masked whole, checksum or not'
-            regex: '(?i)(?<![A-Za-z0-9])(?:fnr|f(?:o|ø|oe)dselsnummer|personnummer|personnr|ssn|social_security_number|national_id|birth_number)\]?["'']?\s*[=:]\s*(?![a-z]{16}\])(?|"([^"]+)"|''([^'']+)''|([^\s"'',;&{}()\[\]<>]+))'
+            regex: '(?i)(?<![A-Za-z0-9])(?:fnr|f(?:o|ø|oe)dselsnummer|personnummer|personnr|ssn|social_security_number|national_id|birth_number)\]?["'']?\s*[=:]\s*(?![a-z]{16}\])(?|"((?:[^"\\]|\\.)++)"|"([^"]+)"|''([^'']+)''|([^\s"'',;&{}()\[\]<>]+))'
             group: 1
             prefilter: [fnr, dselsnummer, personnummer, personnr, ssn, social_security, national_id, birth_number]
             match:
@@ -300,7 +300,7 @@ enum BuiltinPatterns {
           - id: secret.key_value
             label: secret
             description: 'Values of password=, secret=, token=, api_key= style pairs (also "key": "value" and key: value)'
-            regex: '(?i)(?<![A-Za-z0-9\[])(?:password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|accountkey|sharedaccesskey)["'']?\s*[=:]\s*(?|"([^"]+)"|''([^'']+)''|(?![A-Za-z_$][\w$.]*@[0-9a-fA-F]+\b)([^\s"'',;&{}()\[\]<>]++)(?!\s*[{(\[]))'
+            regex: '(?i)(?<![A-Za-z0-9\[])(?:password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|accountkey|sharedaccesskey)["'']?\s*[=:]\s*(?|"((?:[^"\\]|\\.)++)"|"([^"]+)"|''([^'']+)''|(?![A-Za-z_$][\w$.]*@[0-9a-fA-F]+\b)([^\s"'',;&{}()\[\]<>]++)(?!\s*[{(\[]))'
             group: 1
             prefilter: [passw, passp, secret, token, api_key, api-key, apikey, access_key, access-key, accesskey, private_key, private-key, privatekey, accountkey]
             match:
@@ -323,6 +323,10 @@ enum BuiltinPatterns {
                 output: "login user=ola password=[secret] ok"
               - input: "db_password: \"correct horse\" x"
                 output: "db_password: \"[secret]\" x"
+              - input: 'msg password="he said \"x\"" ok'   # an escaped quote is part of the value
+                output: 'msg password="[secret]" ok'
+              - input: 'password="C:\"'                   # a trailing backslash ends nothing: still masked
+                output: 'password="[secret]"'
         """####),
     ]
 }
