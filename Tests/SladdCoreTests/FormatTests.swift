@@ -40,6 +40,15 @@ struct FormatTests {
         (#"{"ssn":"123-45-67\u0038\u0039"}"#, #"{"ssn":"[id]"}"#),
         (#"{"log":"{\"password\":\"hunter\\u0032\"}\n","stream":"stdout","time":"t"}"#,
          #"{"log":"{\"password\":\"[secret]\"}\n","stream":"stdout","time":"t"}"#),
+        // Python's json.dumps escapes every non-ASCII character: a key word with `ø` still reads as one.
+        (#"{"m":"f\u00f8dselsnummer=12345 ok"}"#, #"{"m":"f\u00f8dselsnummer=[id] ok"}"#),
+        (#"{"log":"f\u00f8dselsnummer: 12345\n","stream":"stdout","time":"t"}"#,
+         #"{"log":"f\u00f8dselsnummer: [id]\n","stream":"stdout","time":"t"}"#),
+        // ... and so does such a key: its value is masked whole, a number quoted.
+        (#"{"f\u00f8dselsnummer": "12345", "n": 7}"#, #"{"f\u00f8dselsnummer": "[id]", "n": 7}"#),
+        (#"{"f\u00f8dselsnummer" : 12345}"#, #"{"f\u00f8dselsnummer" : "[id]"}"#),
+        (#"{"pass\u0077ord":"a\"b\u0063"}"#, #"{"pass\u0077ord":"[secret]"}"#),
+        (#"{"f\u00f8dselsnummer": {"a": "12345"}}"#, #"{"f\u00f8dselsnummer": {"a": "12345"}}"#),  // not a scalar
         // An escaped quote inside a quoted value belongs to the value.
         (#"level=info password="he said \"x\"" user=kari"#, #"level=info password="[secret]" user=kari"#),
         // Broken JSON falls back to text: masked, never made worse.
@@ -235,14 +244,16 @@ struct FormatTests {
     func escapedKeyValues(seed: UInt64) throws {
         var random = SeededRandom(seed: seed)
         let filter = try Fixture.filter()
-        let keys = ["password", "client_secret", "access_token", "api_key", "ssn", "fnr", "personnummer"]
+        let keys = ["password", "client_secret", "access_token", "api_key", "ssn", "fnr", "personnummer", "fødselsnummer"]
         let alphabet: [Unicode.Scalar] = ["a", "Z", "7", "\"", "\\", "/", "ø", "@", ".", "-", " "]
         for _ in 0..<200 {
             let secret = "q" + String(String.UnicodeScalarView((0..<Int.random(in: 6...16, using: &random)).map { _ in
                 alphabet.randomElement(using: &random)!
             }))
             let key = keys.randomElement(using: &random)!
-            let document = #"{"msg":"ok","\#(key)":"\#(EscapeTests.spellAll(secret, &random))","n":1}"#
+            // The key too may be written with escapes (Python's json.dumps writes `ø` as `\u00f8`).
+            let spelledKey = Bool.random(using: &random) ? EscapeTests.spellAll(key, &random) : key
+            let document = #"{"msg":"ok","\#(spelledKey)":"\#(EscapeTests.spellAll(secret, &random))","n":1}"#
             let log = String(decoding: try JSONSerialization.data(withJSONObject: [document + "\n"]), as: UTF8.self)
             let docker = #"{"log":""# + log.dropFirst(2).dropLast(2) + #"","stream":"stdout","time":"t"}"#
             for line in [document, docker] {

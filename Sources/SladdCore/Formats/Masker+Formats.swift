@@ -200,6 +200,7 @@ extension Masker {
             }
             decodes.append(decode)
         }
+        readEscapedKeys(documentTokens, in: base, matches: &list)
         // Each raw match meets the tokens it overlaps: a line of 20,000 keys and 20,000 matches stays
         // linear (a removeAll per key made it quadratic). Matches come mostly in order, so the search
         // gallops from the last match's token (a binary search over all tokens per match spent 40%
@@ -285,6 +286,41 @@ extension Masker {
             }
         }
         return true
+    }
+
+    /// Keys written with escapes (Python's `json.dumps` writes `fødselsnummer` as `f\u00f8dselsnummer`)
+    /// are read decoded next to their value as written, so that key rules see the word: what they find
+    /// in the value joins `matches`, to meet its token like any match.
+    private func readEscapedKeys(_ tokens: [JSONLine.Token], in base: UnsafePointer<UInt8>, matches list: inout [Match]) {
+        for (index, key) in tokens.enumerated() where key.kind == .key && key.hasEscapes && index + 1 < tokens.count {
+            let value = tokens[index + 1]
+            guard let valueEnd = Self.scalarValueEnd(after: key, value: value, in: base),
+                  !JSONEscapes.hasOnlySeparatorEscapes(base, from: key.start, to: key.end) else { continue }
+            var shadow = Shadow()
+            JSONEscapes.decodeKey(base, from: key.start, to: key.end, valueEnd: valueEnd, into: &shadow)
+            // Its rejections are not counted: the value's own candidates are the main scan's to count.
+            var uncounted = Counters(ruleCount: ruleSet.rules.count)
+            for match in detectDecoded(shadow, counters: &uncounted) {
+                let source = shadow.source(of: match.start, match.end)
+                let contextStart = shadow.sourceStart(match.contextStart)
+                guard source.start >= value.start, contextStart < value.start else { continue }
+                list.append(Match(start: source.start, end: source.end, rule: match.rule, wrap: match.wrap, contextStart: contextStart))
+            }
+        }
+    }
+
+    /// Where the scalar value of `key` ends (after a string's closing quote) when `value` is that
+    /// value; nil when the key holds an object, an array or a literal.
+    private static func scalarValueEnd(after key: JSONLine.Token, value: JSONLine.Token, in base: UnsafePointer<UInt8>) -> Int? {
+        guard value.kind != .key else { return nil }
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+        var cursor = key.end + 1  // after the key's closing quote
+        while cursor < value.start && isSpace(base[cursor]) { cursor += 1 }
+        guard cursor < value.start, base[cursor] == 0x3A else { return nil }
+        cursor += 1
+        while cursor < value.start && isSpace(base[cursor]) { cursor += 1 }
+        if value.kind == .string { return cursor + 1 == value.start && base[cursor] == 0x22 ? value.end + 1 : nil }
+        return cursor == value.start ? value.end : nil
     }
 
     enum JSONDecode {

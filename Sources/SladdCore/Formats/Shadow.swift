@@ -267,6 +267,16 @@ enum JSONEscapes {
         }
     }
 
+    /// `"key": value` from the key's opening quote to `valueEnd`, with the key (`start..<end`) decoded
+    /// and the rest as written (a value's own escapes stay as they are, quotes included).
+    static func decodeKey(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int, valueEnd: Int, into shadow: inout Shadow) {
+        shadow.refill(reserving: valueEnd - start + 1) { writer in
+            writer.append(base[start - 1], from: UInt32(truncatingIfNeeded: start - 1), to: UInt32(truncatingIfNeeded: start))
+            decode(base, from: start, to: end, into: &writer, origins: RawOrigins())
+            writer.appendVerbatim(base, at: end, length: valueEnd - end, limit: valueEnd, origins: RawOrigins())
+        }
+    }
+
     private static func decode<Origins: DecodeOrigins>(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int,
                                                        into output: inout Shadow.Writer, origins: Origins) {
         // A local copy keeps the writer's pointers and count in registers (through `inout` they were
@@ -328,8 +338,9 @@ enum JSONEscapes {
 
     /// The length of the escape at `at` when it stands for a separator: `\n \r \t \b \f`, `\\`,
     /// `\/`, or `\uXXXX` of ASCII punctuation that cannot be part of an identifier (Docker's `\u003c`,
-    /// `\u003e`, `\u0026`) or of a non-ASCII character (a boundary, as in raw text); 0 for one that
-    /// may spell part of an identifier (`\u0040`, `\u0031`, `\"`) or is not an escape.
+    /// `\u003e`, `\u0026`); 0 for one that may spell part of an identifier or a key (`\u0040`,
+    /// `\u0031`, `\"`, and any non-ASCII character: Python's `json.dumps` writes `fødselsnummer` as
+    /// `f\u00f8dselsnummer`, which a key rule must read decoded) or is not an escape.
     @inline(__always)
     static func separatorEscapeLength(_ base: UnsafePointer<UInt8>, at cursor: Int, end: Int) -> Int {
         guard cursor + 1 < end else { return 0 }
@@ -342,7 +353,7 @@ enum JSONEscapes {
                 guard let value = hexValue(base[cursor + offset]) else { return 0 }
                 scalar = scalar << 4 | value
             }
-            if scalar >= 0x80 { return 6 }
+            if scalar >= 0x80 { return 0 }
             let byte = UInt8(scalar)
             return ByteClass.isAlphanumeric(byte) || identifierPunctuation.contains(byte) || byte == 0x0A ? 0 : 6
         default:
