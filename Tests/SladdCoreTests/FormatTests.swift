@@ -42,6 +42,7 @@ struct FormatTests {
          #"{"log":"{\"password\":\"[secret]\"}\n","stream":"stdout","time":"t"}"#),
         // Python's json.dumps escapes every non-ASCII character: a key word with `ø` still reads as one.
         (#"{"m":"f\u00f8dselsnummer=12345 ok"}"#, #"{"m":"f\u00f8dselsnummer=[id] ok"}"#),
+        (#"{"m":"Troms\u00f8 p\u00e5 \u00c5lesund 12345"}"#, #"{"m":"Troms\u00f8 p\u00e5 \u00c5lesund 12345"}"#),
         (#"{"log":"f\u00f8dselsnummer: 12345\n","stream":"stdout","time":"t"}"#,
          #"{"log":"f\u00f8dselsnummer: [id]\n","stream":"stdout","time":"t"}"#),
         // ... and so does such a key: its value is masked whole, a number quoted.

@@ -338,9 +338,9 @@ enum JSONEscapes {
 
     /// The length of the escape at `at` when it stands for a separator: `\n \r \t \b \f`, `\\`,
     /// `\/`, or `\uXXXX` of ASCII punctuation that cannot be part of an identifier (Docker's `\u003c`,
-    /// `\u003e`, `\u0026`); 0 for one that may spell part of an identifier or a key (`\u0040`,
-    /// `\u0031`, `\"`, and any non-ASCII character: Python's `json.dumps` writes `fødselsnummer` as
-    /// `f\u00f8dselsnummer`, which a key rule must read decoded) or is not an escape.
+    /// `\u003e`, `\u0026`) or of a non-ASCII character (a boundary for every built-in detector, as
+    /// in raw text; a regex rule's word may run through it, see `spellsNonASCII`); 0 for one that may
+    /// spell part of an identifier (`\u0040`, `\u0031`, `\"`) or is not an escape.
     @inline(__always)
     static func separatorEscapeLength(_ base: UnsafePointer<UInt8>, at cursor: Int, end: Int) -> Int {
         guard cursor + 1 < end else { return 0 }
@@ -353,12 +353,32 @@ enum JSONEscapes {
                 guard let value = hexValue(base[cursor + offset]) else { return 0 }
                 scalar = scalar << 4 | value
             }
-            if scalar >= 0x80 { return 0 }
+            if scalar >= 0x80 { return 6 }
             let byte = UInt8(scalar)
             return ByteClass.isAlphanumeric(byte) || identifierPunctuation.contains(byte) || byte == 0x0A ? 0 : 6
         default:
             return 0
         }
+    }
+
+    /// Whether the separator escape at `cursor` (six bytes, `\uXXXX`) spells a non-ASCII character.
+    /// Python's `json.dumps` writes every one so, `fødselsnummer` as `f\u00f8dselsnummer`: blanked,
+    /// the key word is lost to the rule that names it.
+    @inline(__always)
+    static func spellsNonASCII(_ base: UnsafePointer<UInt8>, at cursor: Int) -> Bool {
+        base[cursor + 1] == 0x75 && (base[cursor + 2] != 0x30 || base[cursor + 3] != 0x30 || base[cursor + 4] >= 0x38)
+    }
+
+    /// Whether a JSON string's content (`start..<end`, validated) holds a `\uXXXX` of a non-ASCII character.
+    static func hasNonASCIIEscape(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Bool {
+        var cursor = start
+        while cursor < end {
+            cursor = nextBackslash(base, from: cursor, to: end)
+            guard cursor < end else { return false }
+            if spellsNonASCII(base, at: cursor) { return true }  // validated: `\u` has four hex digits
+            cursor += base[cursor + 1] == 0x75 ? 6 : 2
+        }
+        return false
     }
 
     /// Whether every escape of a JSON string's content is a separator escape.

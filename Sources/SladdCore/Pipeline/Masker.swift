@@ -30,6 +30,11 @@ public final class Masker {
     var shadowScratch = Shadow()
     /// Lines of the current window with an escape the blanked copy could not stand in for.
     var linesToDecode: [Int] = []
+    /// Lines of the current window with a non-ASCII escape (`\u00f8`), blanked like a separator:
+    /// read for their structure when a regex rule's literal is in them (see `applyFormats`).
+    var linesWithNonASCIIEscapes: [Int] = []
+    /// Lines of the current window in which the regex rules' literal filter found a literal, in order.
+    var linesWithLiterals: [Int] = []
     /// The blanked copy of a window with escapes (see `scanBase(for:)`).
     var escapeScratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
     var escapeScratchCapacity = 0
@@ -191,6 +196,11 @@ public final class Masker {
 
     /// One pass finds the lines holding any prefilter literal; each such line runs only the rules whose
     /// literals it holds. A window of thousands of clean lines never reaches PCRE2.
+    /// Whether `start..<end` may hold a regex rule's literal (the literal filter finds one).
+    func mayHoldLiteral(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Bool {
+        literals.firstMatch(in: base, from: start, to: end) != nil
+    }
+
     private func runPrefilteredRules(in window: Window, counters: inout Counters) {
         let base = window.base
         var searchFrom = window.context
@@ -198,6 +208,7 @@ public final class Masker {
             // `searchFrom` is a line start: looking back further would make a long line quadratic.
             let lineStart = Self.lastNewline(in: base, from: searchFrom, to: hit.offset).map { $0 + 1 } ?? searchFrom
             let lineEnd = Self.firstNewline(in: base, from: hit.offset, to: window.end) ?? window.end
+            linesWithLiterals.append(lineStart)
             for index in triggered.indices { triggered[index] = false }
             // Literals come in the order of their anchors, not of their starts, and several can share
             // a position: every literal of the line is looked at, the first hit included.
