@@ -41,7 +41,11 @@ def pii(rng):
         lambda: "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
     ])()
 
-KINDS = {"json": 0, "logfmt": 1, "cri": 2, "docker": 3}
+# "python": JSON as Python's json.dumps writes it by default, every non-ASCII character escaped
+# (`Troms\u00f8`); only generated when asked for, so the mixed corpus stays as it was.
+KINDS = {"json": 0, "logfmt": 1, "cri": 2, "docker": 3, "python": 4}
+NORWEGIAN = ["Bruker", "logget", "inn", "fra", "Tromsø", "på", "mobil", "betaling", "godkjent", "Ålesund",
+             "kvittering", "sendt", "ærend", "søknad", "behandlet", "vedtak", "fattet", "status=ok"]
 
 def synthetic(rng, value, kind=None):
     ts = f"2025-11-02T10:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}.{rng.randint(0, 999999999):09d}Z"
@@ -57,6 +61,9 @@ def synthetic(rng, value, kind=None):
         return f'time={ts} level=info msg="{msg}" span_id={rng.getrandbits(64):016x}'
     if kind == 2:
         return f"{ts} stdout F {msg}"
+    if kind == 4:
+        words = " ".join(rng.choice(NORWEGIAN) for _ in range(8))
+        return json.dumps({"timestamp": ts, "level": "INFO", "logger": "app.saksbehandling", "message": words + " " + msg})
     return json.dumps({"log": f"{ts} INFO {msg}\n", "stream": "stdout", "time": ts})
 
 def main():
