@@ -488,12 +488,14 @@ extension Masker {
 
     private func maskJunction(_ partial: CRIRecord.Header, _ next: CRIRecord.Header, in base: UnsafePointer<UInt8>,
                               counters: inout Counters) {
-        var shadow = Shadow()
         let head = max(partial.messageStart, partial.messageEnd - Self.criJunctionBytes)
-        for offset in head..<partial.messageEnd { shadow.append(base[offset], from: offset, to: offset + 1) }
-        let junction = shadow.count
-        for offset in next.messageStart..<min(next.messageEnd, next.messageStart + Self.criJunctionBytes) {
-            shadow.append(base[offset], from: offset, to: offset + 1)
+        let tail = min(next.messageEnd, next.messageStart + Self.criJunctionBytes)
+        var shadow = Shadow()
+        var junction = 0
+        shadow.refill(reserving: partial.messageEnd - head + tail - next.messageStart) { writer in
+            writer.appendVerbatim(base, at: head, length: partial.messageEnd - head, limit: partial.messageEnd, origins: RawOrigins())
+            junction = writer.count
+            writer.appendVerbatim(base, at: next.messageStart, length: tail - next.messageStart, limit: tail, origins: RawOrigins())
         }
         guard junction > 0 else { return }
         for match in detectDecoded(shadow, counters: &counters) where match.start < junction && match.end > junction {

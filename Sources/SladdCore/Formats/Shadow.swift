@@ -10,8 +10,8 @@ import Darwin
 /// Decoding appends three values per byte, on lines made of escapes: the storage is raw memory
 /// (no uniqueness check per append, as an `Array` makes) and origins are 32-bit, offsets in one
 /// window of at most `maxLineBytes` (1 GiB) and a little, so a decoded 1 MiB line costs 9 MiB, not 17.
-/// A copy shares the storage until `removeAll(reserving:)`, which takes a storage of its own: a shadow
-/// is appended to only after that, or when new (a copy such as `map` is only read).
+/// A copy shares the storage until `refill(reserving:_:)`, which takes a storage of its own: a shadow
+/// is written only there (a copy such as `map` is only read).
 struct Shadow {
     private var storage = Storage.empty
     private(set) var count = 0
@@ -24,7 +24,7 @@ struct Shadow {
         let ends: UnsafeMutablePointer<UInt32>
 
         /// What a new shadow starts with: swapping a fresh one in (as `applyJSON` does per string)
-        /// allocates nothing. Never written: every append to it first moves to a storage of its own.
+        /// allocates nothing. Never written: `refill` first moves to a storage of its own.
         nonisolated(unsafe) static let empty = Storage(capacity: 0)
 
         /// Room past `capacity` for a whole 16-byte copy that ends beyond what it appends
@@ -47,31 +47,11 @@ struct Shadow {
 
     /// Empties the shadow for decoding `count` raw bytes (never more decoded): one allocation up
     /// front, and none when an earlier decode left enough room.
-    mutating func removeAll(reserving count: Int = 0) {
+    private mutating func removeAll(reserving count: Int) {
         self.count = 0
         if count > storage.capacity || !isKnownUniquelyReferenced(&storage) {
             storage = Storage(capacity: max(64, count, storage.capacity))
         }
-    }
-
-    /// Room for `more` appends.
-    @inline(__always)
-    private mutating func reserve(_ more: Int) {
-        guard count + more > storage.capacity else { return }
-        let grown = Storage(capacity: max(count + more, storage.capacity * 2))
-        grown.bytes.update(from: storage.bytes, count: count)
-        grown.starts.update(from: storage.starts, count: count)
-        grown.ends.update(from: storage.ends, count: count)
-        storage = grown
-    }
-
-    @inline(__always)
-    mutating func append(_ byte: UInt8, from start: Int, to end: Int) {
-        reserve(1)
-        storage.bytes[count] = byte
-        storage.starts[count] = UInt32(truncatingIfNeeded: start)
-        storage.ends[count] = UInt32(truncatingIfNeeded: end)
-        count += 1
     }
 
     /// Empties the shadow and lets `body` append up to `capacity` bytes through a `Writer`.
