@@ -225,9 +225,7 @@ extension Masker {
                 let percent = PercentEscapes.contains(base, from: token.start, to: token.end)
                 if percent {
                     decode = token.hasEscapes ? .escapesAndPercent : .percent
-                } else if token.hasEscapes && (nested || base[token.start] == 0x7B
-                            || !JSONEscapes.hasOnlySeparatorEscapes(base, from: token.start, to: token.end)
-                            || spellsWordThroughEscape(base, from: token.start, to: token.end)) {
+                } else if token.hasEscapes && (nested || base[token.start] == 0x7B || mustReadDecoded(base, token)) {
                     decode = .escapes
                 }
             }
@@ -327,9 +325,7 @@ extension Masker {
     private func readEscapedKeys(_ tokens: [JSONLine.Token], in base: UnsafePointer<UInt8>, matches list: inout [Match]) {
         for (index, key) in tokens.enumerated() where key.kind == .key && key.hasEscapes && index + 1 < tokens.count {
             let value = tokens[index + 1]
-            guard let valueEnd = Self.scalarValueEnd(after: key, value: value, in: base),
-                  !JSONEscapes.hasOnlySeparatorEscapes(base, from: key.start, to: key.end)
-                    || spellsWordThroughEscape(base, from: key.start, to: key.end) else { continue }
+            guard let valueEnd = Self.scalarValueEnd(after: key, value: value, in: base), mustReadDecoded(base, key) else { continue }
             var shadow = Shadow()
             JSONEscapes.decodeKey(base, from: key.start, to: key.end, valueEnd: valueEnd, into: &shadow)
             // Its rejections are not counted: the value's own candidates are the main scan's to count.
@@ -343,10 +339,13 @@ extension Masker {
         }
     }
 
-    /// Whether a string has a non-ASCII escape and a regex rule's literal: a word may run through the
-    /// escape (`f\u00f8dselsnummer`), so the string is read decoded.
-    private func spellsWordThroughEscape(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Bool {
-        JSONEscapes.hasNonASCIIEscape(base, from: start, to: end) && mayHoldLiteral(base, from: start, to: end)
+    /// Whether a string or key with escapes must be read decoded: an escape may spell part of an
+    /// identifier (`\u0040`), or a regex rule's word may run through a non-ASCII one
+    /// (`f\u00f8dselsnummer`: the string has the escape and a literal).
+    private func mustReadDecoded(_ base: UnsafePointer<UInt8>, _ token: JSONLine.Token) -> Bool {
+        !JSONEscapes.hasOnlySeparatorEscapes(base, from: token.start, to: token.end)
+            || (JSONEscapes.hasNonASCIIEscape(base, from: token.start, to: token.end)
+                && mayHoldLiteral(base, from: token.start, to: token.end))
     }
 
     /// Where the scalar value of `key` ends (after a string's closing quote) when `value` is that
@@ -385,6 +384,9 @@ extension Masker {
     /// Runs every detector over decoded text, as one or more whole lines.
     func detectDecoded(_ shadow: Shadow, counters: inout Counters) -> [Match] {
         guard shadow.count > 0 else { return [] }
+        // The literal lines noted are the window's (read by `applyFormats`), not the decoded text's.
+        let windowLiteralLines = linesWithLiterals.count
+        defer { linesWithLiterals.removeSubrange(windowLiteralLines...) }
         let saved = matches
         matches = decodedMatches
         matches.removeAll(keepingCapacity: true)

@@ -194,13 +194,13 @@ public final class Masker {
         }
     }
 
-    /// One pass finds the lines holding any prefilter literal; each such line runs only the rules whose
-    /// literals it holds. A window of thousands of clean lines never reaches PCRE2.
     /// Whether `start..<end` may hold a regex rule's literal (the literal filter finds one).
     func mayHoldLiteral(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Bool {
         literals.firstMatch(in: base, from: start, to: end) != nil
     }
 
+    /// One pass finds the lines holding any prefilter literal; each such line runs only the rules whose
+    /// literals it holds. A window of thousands of clean lines never reaches PCRE2.
     private func runPrefilteredRules(in window: Window, counters: inout Counters) {
         let base = window.base
         var searchFrom = window.context
