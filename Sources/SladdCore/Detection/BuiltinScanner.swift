@@ -519,11 +519,6 @@ final class BuiltinScanner {
         return ByteClass.isAlphanumeric(value) || value == ByteClass.dash || value == ByteClass.dot
     }
 
-    /// A practical RFC 5321 address around the `@` at `at`.
-    ///
-    /// The local part is read backwards and the domain forwards; neither can cross another `@`, which
-    /// keeps a line of `a@a@a@…` linear. The domain needs a dot and a top-level label of two or more
-    /// letters, so `Class@1b6d3586` and `user@host` are not addresses.
     /// Whether the `@` at `at` has a local-part byte before it, asked before `detectEmail` is called:
     /// most hostile `@`s (`@@@@`, the decoded `\u0040`s of a nested document) have none, and the call
     /// cost more than the look (half of a line of `@@@@`, callgrind).
@@ -532,7 +527,12 @@ final class BuiltinScanner {
         at > region.lowerBound && localPart[Int(region.base[at &- 1])]
     }
 
-    /// Called for an `@` that `mayEndLocalPart`.
+    /// A practical RFC 5321 address around the `@` at `at`.
+    ///
+    /// The local part is read backwards and the domain forwards; neither can cross another `@`, which
+    /// keeps a line of `a@a@a@…` linear. The domain needs a dot and a top-level label of two or more
+    /// letters, so `Class@1b6d3586` and `user@host` are not addresses. Called for an `@` that
+    /// `mayEndLocalPart`.
     private func detectEmail(at: Int, in region: ScanRegion, into matches: inout [Match], counters: inout Counters) {
         guard let rule = configuration.email else { return }
         let base = region.base
