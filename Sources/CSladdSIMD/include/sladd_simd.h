@@ -52,7 +52,7 @@ typedef struct {
     uint64_t at;
 } sladd_block_visits;
 
-/// Classifies up to `count` whole 64-byte blocks from `from` (none with fewer than 64 bytes before
+/// Classifies up to `count` (at most 64) whole 64-byte blocks from `from` (none with fewer than 64 bytes before
 /// `to`) and writes into `blocks` what the scanner must visit in each: an `@` with SLADD_VISIT_EMAIL;
 /// with SLADD_VISIT_DIGITS a digit run that may start an identifier. Returns how many blocks.
 /// `previous` holds the classes of the block before `from` on entry and of the last block on return.
