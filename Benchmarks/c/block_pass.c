@@ -20,7 +20,8 @@ int main(int argc, char **argv) {
         sladd_byte_classes prev; memset(&prev, 0, sizeof prev);
         size_t off = 0;
         while (1) {
-            size_t c = sladd_visit_blocks(buf, off, n, 3, &prev, blocks, 64);
+            uint64_t visited;
+            size_t c = sladd_visit_blocks(buf, off, n, 3, &prev, blocks, 64, &visited);
             if (!c) break;
             for (size_t i = 0; i < c; i++) { checksum += blocks[i].visits * (i+1) + blocks[i].digits + blocks[i].at; visits += __builtin_popcountll(blocks[i].visits); nz += blocks[i].visits != 0; }
             off += c * 64;

@@ -165,6 +165,7 @@ __attribute__((always_inline)) static inline void judge_rows(const class_table *
 }
 
 #define VISIT_LOOP(classify, judge)                                                                  \
+    *visited_blocks = 0;                                                                             \
     if (count == 0 || from + 64 > to) return 0;                                                     \
     if (count > 64) count = 64;                                                                     \
     class_table t;                                                                                   \
@@ -186,13 +187,16 @@ __attribute__((always_inline)) static inline void judge_rows(const class_table *
         const sladd_byte_classes before = { t.digits[n - 1], t.plus[n - 1], t.letters[n - 1], t.dots[n - 1], t.ems[n - 1] }; \
         visits[n - 1] = (now.at & email) | (digit_visits(&now, &before, 0) & digits);               \
     }                                                                                                \
+    uint64_t visited = 0;                                                                            \
     for (size_t j = 0; j < n; j++) {                                                                 \
+        visited |= (uint64_t)(visits[j] != 0) << j;                                                  \
         blocks[j].visits = visits[j];                                                                \
         blocks[j].digits = t.digits[j + 1];                                                          \
         blocks[j].at = t.at[j + 1];                                                                  \
     }                                                                                                \
     previous->digits = t.digits[n]; previous->plus = t.plus[n]; previous->letters = t.letters[n];    \
     previous->dots = t.dots[n]; previous->ems = t.ems[n];                                            \
+    *visited_blocks = visited;                                                                       \
     return n;
 
 #if defined(__x86_64__)
@@ -203,20 +207,20 @@ static void judge_rows_avx2(const class_table *t, size_t judged, uint64_t email,
 
 __attribute__((target("avx2")))
 static size_t visit_blocks_avx2(const uint8_t *base, size_t from, size_t to, unsigned flags,
-                                sladd_byte_classes *previous, sladd_block_visits *blocks, size_t count) {
+                                sladd_byte_classes *previous, sladd_block_visits *blocks, size_t count, uint64_t *visited_blocks) {
     VISIT_LOOP(classify_avx2, judge_rows_avx2)
 }
 #endif
 
 static size_t visit_blocks_portable(const uint8_t *base, size_t from, size_t to, unsigned flags,
-                                    sladd_byte_classes *previous, sladd_block_visits *blocks, size_t count) {
+                                    sladd_byte_classes *previous, sladd_block_visits *blocks, size_t count, uint64_t *visited_blocks) {
     VISIT_LOOP(classify_portable, judge_rows)
 }
 
 size_t sladd_visit_blocks(const uint8_t *base, size_t from, size_t to, unsigned flags, sladd_byte_classes *previous,
-                          sladd_block_visits *blocks, size_t count) {
+                          sladd_block_visits *blocks, size_t count, uint64_t *visited_blocks) {
 #if defined(__x86_64__)
-    if (__builtin_cpu_supports("avx2")) return visit_blocks_avx2(base, from, to, flags, previous, blocks, count);
+    if (__builtin_cpu_supports("avx2")) return visit_blocks_avx2(base, from, to, flags, previous, blocks, count, visited_blocks);
 #endif
-    return visit_blocks_portable(base, from, to, flags, previous, blocks, count);
+    return visit_blocks_portable(base, from, to, flags, previous, blocks, count, visited_blocks);
 }

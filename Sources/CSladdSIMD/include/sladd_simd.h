@@ -56,8 +56,10 @@ typedef struct {
 /// `to`) and writes into `blocks` what the scanner must visit in each: an `@` with SLADD_VISIT_EMAIL;
 /// with SLADD_VISIT_DIGITS a digit run that may start an identifier. Returns how many blocks.
 /// `previous` holds the classes of the block before `from` on entry and of the last block on return.
+/// Bit j of `visited_blocks`: block j has something to visit (most have not; a loop over this mask
+/// has no unpredictable branch per block).
 size_t sladd_visit_blocks(const uint8_t *base, size_t from, size_t to, unsigned flags, sladd_byte_classes *previous,
-                          sladd_block_visits *blocks, size_t count);
+                          sladd_block_visits *blocks, size_t count, uint64_t *visited_blocks);
 
 /// The number of `\n` bytes in `base[0..<length]`.
 size_t sladd_count_newlines(const uint8_t *base, size_t length);

@@ -81,9 +81,15 @@ final class BuiltinScanner {
         var previous = ByteClassMasks(before: region)
         var offset = region.lowerBound
         while true {
-            let count = sladd_visit_blocks(region.base, offset, region.upperBound, flags, &previous, blocks, Self.blocksPerCall)
+            var visited: UInt64 = 0
+            let count = sladd_visit_blocks(region.base, offset, region.upperBound, flags, &previous, blocks,
+                                           Self.blocksPerCall, &visited)
             guard count > 0 else { return offset }
-            for index in 0..<count where blocks[index].visits != 0 {
+            // Over the mask of blocks to visit: a test per block mispredicted often (one block in four
+            // has a visit) and took a third of this function's time (perf).
+            while visited != 0 {
+                let index = visited.trailingZeroBitCount
+                visited &= visited &- 1
                 let block = blocks[index]
                 let blockStart = offset &+ index &* ByteClassMasks.width
                 var visits = block.visits
