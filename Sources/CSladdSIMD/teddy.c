@@ -5,6 +5,10 @@
 // share the low and the high nibble with the input; an AND of six lookups leaves the buckets that may
 // match. The cost is about one instruction per byte whatever the number of literals, where comparing
 // each anchor cost 24 (callgrind, 2026-11). Swift cannot emit `pshufb` itself, hence this file.
+//
+// Case: anchors are folded (OR 0x20), the input is not. A byte and its fold share the low nibble and
+// differ in bit 1 of the high one, so `high[k][n]` holds the buckets of `n | 2` (`LiteralSet` fills
+// it so): the lookup answers for the folded byte without an OR per input byte and position.
 
 #include "sladd_simd.h"
 
@@ -34,7 +38,6 @@ __attribute__((target("ssse3")))
 static size_t teddy_next_ssse3(const sladd_triple_filter *filter, const uint8_t *base, size_t from, size_t to,
                          uint8_t buckets[16]) {
     const __m128i nibble = _mm_set1_epi8(0x0F);
-    const __m128i case_bit = _mm_set1_epi8(0x20);
     const __m128i zero = _mm_setzero_si128();
     __m128i low[3], high[3];
     for (int k = 0; k < 3; k++) {
@@ -45,7 +48,7 @@ static size_t teddy_next_ssse3(const sladd_triple_filter *filter, const uint8_t 
     while (offset + 18 <= to) {
         __m128i hits = _mm_set1_epi8((char)0xFF);
         for (int k = 0; k < 3; k++) {
-            __m128i bytes = _mm_or_si128(_mm_loadu_si128((const __m128i *)(base + offset + k)), case_bit);
+            __m128i bytes = _mm_loadu_si128((const __m128i *)(base + offset + k));
             hits = _mm_and_si128(hits, _mm_and_si128(
                 _mm_shuffle_epi8(low[k], _mm_and_si128(bytes, nibble)),
                 _mm_shuffle_epi8(high[k], _mm_and_si128(_mm_srli_epi16(bytes, 4), nibble))));
@@ -67,7 +70,6 @@ __attribute__((target("avx2")))
 static size_t teddy_next_avx2(const sladd_triple_filter *filter, const uint8_t *base, size_t from, size_t to,
                         uint8_t buckets[16]) {
     const __m256i nibble = _mm256_set1_epi8(0x0F);
-    const __m256i case_bit = _mm256_set1_epi8(0x20);
     const __m256i zero = _mm256_setzero_si256();
     __m256i low[3], high[3];
     for (int k = 0; k < 3; k++) {
@@ -78,7 +80,7 @@ static size_t teddy_next_avx2(const sladd_triple_filter *filter, const uint8_t *
     while (offset + 34 <= to) {
         __m256i hits = _mm256_set1_epi8((char)0xFF);
         for (int k = 0; k < 3; k++) {
-            __m256i bytes = _mm256_or_si256(_mm256_loadu_si256((const __m256i *)(base + offset + k)), case_bit);
+            __m256i bytes = _mm256_loadu_si256((const __m256i *)(base + offset + k));
             hits = _mm256_and_si256(hits, _mm256_and_si256(
                 _mm256_shuffle_epi8(low[k], _mm256_and_si256(bytes, nibble)),
                 _mm256_shuffle_epi8(high[k], _mm256_and_si256(_mm256_srli_epi16(bytes, 4), nibble))));
@@ -104,7 +106,6 @@ static size_t teddy_next_avx2(const sladd_triple_filter *filter, const uint8_t *
 static size_t teddy_next_neon(const sladd_triple_filter *filter, const uint8_t *base, size_t from, size_t to,
                         uint8_t buckets[16]) {
     const uint8x16_t nibble = vdupq_n_u8(0x0F);
-    const uint8x16_t case_bit = vdupq_n_u8(0x20);
     uint8x16_t low[3], high[3];
     for (int k = 0; k < 3; k++) {
         low[k] = vld1q_u8(filter->low[k]);
@@ -114,7 +115,7 @@ static size_t teddy_next_neon(const sladd_triple_filter *filter, const uint8_t *
     while (offset + 18 <= to) {
         uint8x16_t hits = vdupq_n_u8(0xFF);
         for (int k = 0; k < 3; k++) {
-            uint8x16_t bytes = vorrq_u8(vld1q_u8(base + offset + k), case_bit);
+            uint8x16_t bytes = vld1q_u8(base + offset + k);
             hits = vandq_u8(hits, vandq_u8(vqtbl1q_u8(low[k], vandq_u8(bytes, nibble)),
                                            vqtbl1q_u8(high[k], vshrq_n_u8(bytes, 4))));
         }
@@ -139,7 +140,7 @@ static size_t teddy_next_portable(const sladd_triple_filter *filter, const uint8
         for (int lane = 0; lane < 16; lane++) {
             uint8_t hits = 0xFF;
             for (int k = 0; k < 3; k++) {
-                uint8_t byte = base[offset + lane + k] | 0x20;
+                uint8_t byte = base[offset + lane + k];
                 hits &= filter->low[k][byte & 15] & filter->high[k][byte >> 4];
             }
             buckets[lane] = hits;

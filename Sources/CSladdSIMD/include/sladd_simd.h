@@ -6,7 +6,8 @@
 
 /// Nibble tables of a Teddy-style fingerprint filter over three adjacent bytes (see teddy.c):
 /// `low[k][n]` has bit b set when bucket b admits a byte with low nibble n at position k, `high` the
-/// same for high nibbles.
+/// same for high nibbles of the byte OR 0x20 (so `high[k][n] == high[k][n | 2]`: the input is
+/// looked up as it is and matches any case).
 typedef struct {
     uint8_t low[3][16];
     uint8_t high[3][16];

@@ -120,6 +120,11 @@ final class LiteralSet {
                     for nibble in 0..<16 where byte == 0x1FF || nibble == byte >> 4 { table[48 + 16 * position + nibble] |= bit }
                 }
             }
+            // The filter reads input bytes unfolded: a byte with bit 5 clear looks up what its fold
+            // (the same with bit 1 of the high nibble set) admits.
+            for position in 0..<3 {
+                for nibble in 0..<16 where nibble & 2 == 0 { table[48 + 16 * position + nibble] = table[48 + 16 * position + (nibble | 2)] }
+            }
         }
         let wildcard = distinct.contains { key in (0..<3).contains { key >> (9 * $0) & 0x1FF == 0x1FF } }
         filter.pointee.exact_on = wildcard ? 0 : 1
