@@ -212,7 +212,7 @@ static size_t visit_blocks_avx2(const uint8_t *base, size_t from, size_t to, uns
 }
 #endif
 
-static size_t visit_blocks_portable(const uint8_t *base, size_t from, size_t to, unsigned flags,
+size_t sladd_visit_blocks_portable(const uint8_t *base, size_t from, size_t to, unsigned flags,
                                     sladd_byte_classes *previous, sladd_block_visits *blocks, size_t count, uint64_t *visited_blocks) {
     VISIT_LOOP(classify_portable, judge_rows)
 }
@@ -222,5 +222,5 @@ size_t sladd_visit_blocks(const uint8_t *base, size_t from, size_t to, unsigned 
 #if defined(__x86_64__)
     if (__builtin_cpu_supports("avx2")) return visit_blocks_avx2(base, from, to, flags, previous, blocks, count, visited_blocks);
 #endif
-    return visit_blocks_portable(base, from, to, flags, previous, blocks, count, visited_blocks);
+    return sladd_visit_blocks_portable(base, from, to, flags, previous, blocks, count, visited_blocks);
 }

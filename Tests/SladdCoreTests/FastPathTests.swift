@@ -74,6 +74,42 @@ struct FastPathTests {
         }
     }
 
+    @Test("The block pass gives the same answers with AVX2 as without SIMD", arguments: [1, 2, 3] as [UInt64])
+    func blockPassAgreesWithPortablePass(seed: UInt64) {
+        var random = SeededRandom(seed: seed)
+        for _ in 0..<400 {
+            // Dense lines, now and then with raw bytes between them; random bounds, block counts
+            // (also past 64, where a call stops) and carried classes of the block before.
+            var text: [UInt8] = []
+            while text.count < Int.random(in: 0...5_000, using: &random) {
+                text += Array(Self.denseLine(&random).utf8) + [0x0A]
+                if Bool.random(using: &random) { text += (0..<Int.random(in: 0...40, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) } }
+            }
+            let from = Int.random(in: 0...text.count, using: &random)
+            let to = Int.random(in: from...text.count, using: &random)
+            let count = Int.random(in: 0...70, using: &random)
+            let flags = UInt32.random(in: 0...3, using: &random)
+            var first = sladd_byte_classes(digits: .random(in: 0...UInt64.max, using: &random), plus: .random(in: 0...UInt64.max, using: &random),
+                                           letters: .random(in: 0...UInt64.max, using: &random), dots: .random(in: 0...UInt64.max, using: &random),
+                                           ems: .random(in: 0...UInt64.max, using: &random))
+            var second = first
+            var blocks = [sladd_block_visits](repeating: .init(), count: 70), portable = blocks
+            var visited: UInt64 = 0, visitedPortable: UInt64 = 0
+            let (n, m) = text.withUnsafeBufferPointer { bytes in
+                (sladd_visit_blocks(bytes.baseAddress, from, to, flags, &first, &blocks, count, &visited),
+                 sladd_visit_blocks_portable(bytes.baseAddress, from, to, flags, &second, &portable, count, &visitedPortable))
+            }
+            #expect(n == m)
+            #expect(visited == visitedPortable)
+            for index in 0..<n {
+                #expect(blocks[index].visits == portable[index].visits && blocks[index].digits == portable[index].digits
+                        && blocks[index].at == portable[index].at, "block \(index) from \(from) to \(to)")
+            }
+            #expect(first.digits == second.digits && first.plus == second.plus && first.letters == second.letters
+                    && first.dots == second.dots && first.ems == second.ems)
+        }
+    }
+
     @Test("Anchors are grouped into at most eight buckets, alike ones together")
     func anchorBuckets() {
         func key(_ text: String) -> Int { text.utf8.reduce(0) { $0 << 9 | Int($1 | 0x20) } }

@@ -62,6 +62,11 @@ typedef struct {
 size_t sladd_visit_blocks(const uint8_t *base, size_t from, size_t to, unsigned flags, sladd_byte_classes *previous,
                           sladd_block_visits *blocks, size_t count, uint64_t *visited_blocks);
 
+/// The same without SIMD (what CPUs without AVX2 run), so that tests can hold the two side by side.
+size_t sladd_visit_blocks_portable(const uint8_t *base, size_t from, size_t to, unsigned flags,
+                                   sladd_byte_classes *previous, sladd_block_visits *blocks, size_t count,
+                                   uint64_t *visited_blocks);
+
 /// The number of `\n` bytes in `base[0..<length]`.
 size_t sladd_count_newlines(const uint8_t *base, size_t length);
 
