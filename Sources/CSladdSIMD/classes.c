@@ -136,8 +136,9 @@ static inline classes classify_portable(const uint8_t *block) {
 // the visits of every block with a block after it are judged from rows j - 1, j and j + 1 alone:
 // straight-line code over arrays, which the compiler turns into four blocks per AVX2 instruction.
 // Judged one block at a time, with the two blocks' eighteen masks in registers, the judging took
-// two thirds of the pass (spills, and a 128-bit shift as three instructions). Two stages ran the pass at 2.27 GB/s where one ran at 1.30 (a C harness
-// over the 64 MiB mixed corpus, same visits) and gave the same answers on 300,000 random inputs.
+// two thirds of the pass (spills, and a 128-bit shift as three instructions). Two stages ran the
+// pass at 2.27 GB/s where one ran at 1.30 (`Benchmarks/c/block_pass.c` over the 64 MiB mixed
+// corpus, same visits) and gave the same answers on 300,000 random inputs.
 typedef struct {
     uint64_t digits[66], letters[66], at[66], plus[66], dots[66], ems[66], dashes[66], spaces[66], zeros[66];
 } class_table;
@@ -154,14 +155,26 @@ static inline classes load_row(const class_table *t, size_t row) {
     return c;
 }
 
+/// What the judging of row `row` keeps of the row before it.
+static inline sladd_byte_classes before_row(const class_table *t, size_t row) {
+    sladd_byte_classes before = { t->digits[row - 1], t->plus[row - 1], t->letters[row - 1], t->dots[row - 1], t->ems[row - 1] };
+    return before;
+}
+
+/// The visits of row `row`, judged with the row after it (`has_next`) or by its own digits alone.
+__attribute__((always_inline)) static inline uint64_t judge_row(const class_table *t, size_t row, int has_next,
+                                                                uint64_t email, uint64_t digits) {
+    const classes now = load_row(t, row);
+    const sladd_byte_classes before = before_row(t, row);
+    if (!has_next) return (now.at & email) | (digit_visits(&now, &before, 0) & digits);  // row + 1 was never filled
+    const classes next = load_row(t, row + 1);
+    return (now.at & email) | (digit_visits(&now, &before, &next) & digits);
+}
+
 /// The judging of rows 1 ... `judged` into `visits` (straight-line, for the vectoriser).
 __attribute__((always_inline)) static inline void judge_rows(const class_table *t, size_t judged, uint64_t email,
                                                              uint64_t digits, uint64_t *visits) {
-    for (size_t j = 1; j <= judged; j++) {
-        const classes now = load_row(t, j), next = load_row(t, j + 1);
-        const sladd_byte_classes before = { t->digits[j - 1], t->plus[j - 1], t->letters[j - 1], t->dots[j - 1], t->ems[j - 1] };
-        visits[j - 1] = (now.at & email) | (digit_visits(&now, &before, &next) & digits);
-    }
+    for (size_t j = 1; j <= judged; j++) visits[j - 1] = judge_row(t, j, 1, email, digits);
 }
 
 #define VISIT_LOOP(classify, judge)                                                                  \
@@ -182,11 +195,7 @@ __attribute__((always_inline)) static inline void judge_rows(const class_table *
     uint64_t visits[64];                                                                             \
     const size_t judged = last_has_next ? n : n - 1;                                                 \
     judge(&t, judged, email, digits, visits);                                                        \
-    if (!last_has_next) {                                                                            \
-        const classes now = load_row(&t, n);                                                         \
-        const sladd_byte_classes before = { t.digits[n - 1], t.plus[n - 1], t.letters[n - 1], t.dots[n - 1], t.ems[n - 1] }; \
-        visits[n - 1] = (now.at & email) | (digit_visits(&now, &before, 0) & digits);               \
-    }                                                                                                \
+    if (!last_has_next) visits[n - 1] = judge_row(&t, n, 0, email, digits);                          \
     uint64_t visited = 0;                                                                            \
     for (size_t j = 0; j < n; j++) {                                                                 \
         visited |= (uint64_t)(visits[j] != 0) << j;                                                  \
