@@ -41,15 +41,17 @@ struct JSONLine {
         return parser.cursor == end
     }
 
+    /// JSON's whitespace between tokens: space, tab, line feed, carriage return.
+    @inline(__always)
+    static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+
     private struct Parser {
         let base: UnsafePointer<UInt8>
         var cursor: Int
         let end: Int
 
         mutating func skipSpace() {
-            while cursor < end, base[cursor] == 0x20 || base[cursor] == 0x09 || base[cursor] == 0x0D || base[cursor] == 0x0A {
-                cursor += 1
-            }
+            while cursor < end, JSONLine.isSpace(base[cursor]) { cursor += 1 }
         }
 
         mutating func value(depth: Int, visit: (Token) -> Void) -> Bool {

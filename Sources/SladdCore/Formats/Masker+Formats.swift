@@ -352,12 +352,11 @@ extension Masker {
     /// value; nil when the key holds an object, an array or a literal.
     private static func scalarValueEnd(after key: JSONLine.Token, value: JSONLine.Token, in base: UnsafePointer<UInt8>) -> Int? {
         guard value.kind != .key else { return nil }
-        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
         var cursor = key.end + 1  // after the key's closing quote
-        while cursor < value.start && isSpace(base[cursor]) { cursor += 1 }
+        while cursor < value.start && JSONLine.isSpace(base[cursor]) { cursor += 1 }
         guard cursor < value.start, base[cursor] == 0x3A else { return nil }
         cursor += 1
-        while cursor < value.start && isSpace(base[cursor]) { cursor += 1 }
+        while cursor < value.start && JSONLine.isSpace(base[cursor]) { cursor += 1 }
         if value.kind == .string { return cursor + 1 == value.start && base[cursor] == 0x22 ? value.end + 1 : nil }
         return cursor == value.start ? value.end : nil
     }
