@@ -101,9 +101,17 @@ public final class GzipMemberEncoder {
     }
 
     public func member(of bytes: [UInt8]) -> [UInt8] {
+        var output: [UInt8] = []
+        member(of: bytes, into: &output)
+        return output
+    }
+
+    /// The same into `output`, replacing what it held; its storage is reused when large enough.
+    public func member(of bytes: [UInt8], into output: inout [UInt8]) {
         deflateReset(stream)
         let bound = Int(deflateBound(stream, UInt(bytes.count)))
-        var output = [UInt8](repeating: 0, count: bound)
+        output.removeAll(keepingCapacity: true)
+        output.append(contentsOf: repeatElement(0, count: bound))
         let written = bytes.withUnsafeBufferPointer { source in
             output.withUnsafeMutableBufferPointer { target in
                 stream.pointee.next_in = UnsafeMutablePointer(mutating: source.baseAddress)
@@ -116,7 +124,6 @@ public final class GzipMemberEncoder {
             }
         }
         output.removeLast(output.count - written)
-        return output
     }
 
     /// The level a gzip file was written with, as far as its header tells (the XFL byte): 9 for
