@@ -84,4 +84,8 @@ const void *sladd_memrchr(const void *haystack, int byte, size_t length);
 /// 128 KiB are mapped on their own, never carved from a thread's heap. A no-op elsewhere.
 void sladd_keep_large_blocks_mapped(void);
 
+/// Starts writing `length` bytes of a file from `offset` to disk, without waiting for it
+/// (Linux `sync_file_range` with SYNC_FILE_RANGE_WRITE; a no-op elsewhere). Returns 0, or -1 with errno.
+int sladd_start_writeback(int descriptor, long long offset, long long length);
+
 #endif

