@@ -65,14 +65,17 @@ public struct RuleSet: Sendable {
     }
 
     /// Checks what can only be checked with everything in place: patterns compile, keys are there.
-    public func validate() throws(ConfigurationError) { _ = try compiledRegexes() }
+    public func validate() throws(ConfigurationError) { _ = try compiledRegexes(forMatching: false) }
 
     /// Validates the rules and returns the compiled regex of each enabled regex rule, by rule index.
     /// Disabled rules are compiled too, so that a broken one is reported before it is switched on;
     /// a masker builds from this rather than validating and then compiling again (1.5 M
     /// instructions of start-up). The command line still validates once before, to report errors
     /// before anything runs; maskers are per thread, so their regexes cannot be shared.
-    func compiledRegexes() throws(ConfigurationError) -> [Int: CompiledRegex] {
+    ///
+    /// JIT compiling is most of what a regex costs at start-up, so only regexes that will match are
+    /// JIT compiled: not those of disabled rules, and none when `forMatching` is false (validation).
+    func compiledRegexes(forMatching: Bool = true) throws(ConfigurationError) -> [Int: CompiledRegex] {
         for rule in rules where rule.enabled {
             if rule.action.needsKey && pseudonymKey == nil {
                 throw ConfigurationError(
@@ -82,17 +85,17 @@ public struct RuleSet: Sendable {
         }
         var compiled: [Int: CompiledRegex] = [:]
         for (index, rule) in rules.enumerated() {
-            if let regex = try Self.compile(rule), rule.enabled { compiled[index] = regex }
+            if let regex = try Self.compile(rule, jit: forMatching && rule.enabled), rule.enabled { compiled[index] = regex }
         }
         return compiled
     }
 
-    static func compile(_ rule: Rule) throws(ConfigurationError) -> CompiledRegex? {
+    static func compile(_ rule: Rule, jit: Bool = true) throws(ConfigurationError) -> CompiledRegex? {
         guard case .regex(let spec) = rule.detector else { return nil }
         var limits = CompiledRegex.Limits()
         if let limit = spec.matchLimit { limits.matchLimit = limit }
         do throws(RegexCompileError) {
-            return try CompiledRegex(pattern: spec.pattern, group: spec.group, limits: limits)
+            return try CompiledRegex(pattern: spec.pattern, group: spec.group, limits: limits, jit: jit)
         } catch {
             let offset = error.offset.map { " at pattern offset \($0)" } ?? ""
             throw ConfigurationError("rule '\(rule.id)': the regex does not compile\(offset): \(error.message)", at: rule.source)

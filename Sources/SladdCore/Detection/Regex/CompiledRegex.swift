@@ -28,8 +28,9 @@ final class CompiledRegex {
     private let matchContext: OpaquePointer
     private let jitStack: OpaquePointer?
 
-    /// Compiles `pattern`; `group` is a group number or name, nil for the whole match.
-    init(pattern: String, group: String?, limits: Limits = Limits()) throws(RegexCompileError) {
+    /// Compiles `pattern`; `group` is a group number or name, nil for the whole match. Without `jit`
+    /// the pattern is only checked and interpreted (a JIT failure is never an error either).
+    init(pattern: String, group: String?, limits: Limits = Limits(), jit: Bool = true) throws(RegexCompileError) {
         self.pattern = pattern
         var errorCode: Int32 = 0
         var errorOffset = 0
@@ -64,7 +65,7 @@ final class CompiledRegex {
         }
         self.group = resolvedGroup
 
-        usesJIT = pcre2_jit_compile_8(compiled, UInt32(PCRE2_JIT_COMPLETE)) == 0
+        usesJIT = jit && pcre2_jit_compile_8(compiled, UInt32(PCRE2_JIT_COMPLETE)) == 0
         matchData = pcre2_match_data_create_from_pattern_8(compiled, nil)
         matchContext = pcre2_match_context_create_8(nil)
         pcre2_set_match_limit_8(matchContext, limits.matchLimit)
