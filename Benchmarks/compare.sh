@@ -2,8 +2,10 @@
 # sladd side by side with what teams would otherwise run, on one generated input, interleaved
 # (round-robin, so machine noise hits every tool alike), median of RUNS rounds:
 #   cat | cat (the ceiling of a pipe), sladd (one thread), sladd --jobs $(nproc) (all cores, the
-#   same pipe), sladd scrub --jobs $(nproc) (file to file), ripgrep --passthru -r (regex only, no checksums), a Perl one-liner and Python `re`
-#   (both with mod-11 and Luhn checks). MB/s, ratio to sladd, peak RSS.
+#   same pipe), both again as the container image's static binary (scripts/build-static.sh: no
+#   dynamic linking at start-up), sladd scrub --jobs $(nproc) (file to file), ripgrep --passthru -r
+#   (regex only, no checksums), a Perl one-liner and Python `re` (both with mod-11 and Luhn checks).
+#   MB/s, ratio to sladd, peak RSS.
 #
 #   Benchmarks/compare.sh [MB] [RUNS]        default: 32 MiB, 5 rounds
 set -euo pipefail
@@ -11,6 +13,7 @@ source "$(dirname "$0")/common.sh"
 mb=${1:-32}
 runs=${2:-5}
 command -v rg >/dev/null || apt-get install -y -qq ripgrep >/dev/null
+scripts/build-static.sh >/dev/null
 input="$out/compare-$mb.log"
 [ -s "$input" ] || python3 Benchmarks/gen_corpus.py --mb "$mb" --pii 0.03 > "$input"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(date -u +%Y-%m-%d)"
@@ -26,6 +29,8 @@ tools = [
     ("cat | cat (ceiling)", ["sh", "-c", f"cat '{path}' | cat > /dev/null"], False),
     ("sladd, 1 thread", [".build/release/sladd"], True),
     (f"sladd --jobs {cores}", [".build/release/sladd", "--jobs", str(cores)], True),
+    ("sladd, 1 thread, static (image)", [".build-static/sladd"], True),
+    (f"sladd --jobs {cores}, static (image)", [".build-static/sladd", "--jobs", str(cores)], True),
     (f"sladd scrub --jobs {cores}", [".build/release/sladd", "scrub", "--jobs", str(cores), "--output-dir", scratch, path], False),
     ("ripgrep --passthru -r (no checksums)", ["rg", "--passthru", "--no-line-number", "--no-filename", "-f", patterns, "-r", "[x]"], True),
     ("perl, with checksums", ["perl", "Benchmarks/maskers/mask.pl"], True),
@@ -55,8 +60,11 @@ for name, _, _ in tools:
     print(f"| {name:<38} | {mbps:7,.0f} | {sladd / mbps:20.2f}x | {memory:>9} |")
 def rate(name): return size / statistics.median(times[name]) / 1e6
 print()
-print(f"targets: sladd --jobs {cores} = {rate(f'sladd --jobs {cores}') / rate('cat | cat (ceiling)'):.0%} of cat | cat (60% asked); "
-      f"sladd 1 thread = {sladd / rate('ripgrep --passthru -r (no checksums)'):.2f}x ripgrep (5x asked), "
-      f"{sladd:,.0f} MB/s (1,000 asked)")
+for suffix in ["", ", static (image)"]:
+    one = rate("sladd, 1 thread" + suffix)
+    print(f"targets{suffix or ', dynamic build'}: sladd --jobs {cores} = "
+          f"{rate(f'sladd --jobs {cores}' + suffix) / rate('cat | cat (ceiling)'):.0%} of cat | cat (60% asked); "
+          f"sladd 1 thread = {one / rate('ripgrep --passthru -r (no checksums)'):.2f}x ripgrep (5x asked), "
+          f"{one:,.0f} MB/s (1,000 asked)")
 shutil.rmtree(scratch, ignore_errors=True)
 PY
