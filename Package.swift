@@ -30,7 +30,8 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
         ),
-        // SIMD kernels Swift cannot express (a byte shuffle), with a portable fallback.
+        // SIMD kernels Swift cannot express (a byte shuffle), with a portable fallback; and the glibc
+        // calls the Swift Glibc module hides (memrchr, mallopt, sync_file_range).
         .target(name: "CSladdSIMD"),
         .target(
             name: "SladdCore",
