@@ -323,14 +323,19 @@ extension Masker {
     /// are read decoded next to their value as written, so that key rules see the word: what they find
     /// in the value joins `matches`, to meet its token like any match.
     private func readEscapedKeys(_ tokens: [JSONLine.Token], in base: UnsafePointer<UInt8>, matches list: inout [Match]) {
+        // The masker's one shadow, swapped out and back as `applyJSON` does, and one set of counters
+        // for the call: a line of Python's escaped keys allocated three times per key.
+        var shadow = shadowScratch
+        shadowScratch = Shadow()
+        defer { shadowScratch = shadow }
+        // Rejections here are not counted: the value's own candidates are the main scan's to count.
+        var uncounted: Counters?
         for (index, key) in tokens.enumerated() where key.kind == .key && key.hasEscapes && index + 1 < tokens.count {
             let value = tokens[index + 1]
             guard let valueEnd = Self.scalarValueEnd(after: key, value: value, in: base), mustReadDecoded(base, key) else { continue }
-            var shadow = Shadow()
             JSONEscapes.decodeKey(base, from: key.start, to: key.end, valueEnd: valueEnd, into: &shadow)
-            // Its rejections are not counted: the value's own candidates are the main scan's to count.
-            var uncounted = Counters(ruleCount: ruleSet.rules.count)
-            for match in detectDecoded(shadow, counters: &uncounted) {
+            if uncounted == nil { uncounted = Counters(ruleCount: ruleSet.rules.count) }
+            for match in detectDecoded(shadow, counters: &uncounted!) {
                 let source = shadow.source(of: match.start, match.end)
                 let contextStart = shadow.sourceStart(match.contextStart)
                 guard source.start >= value.start, contextStart < value.start else { continue }
