@@ -18,6 +18,8 @@ cases = {
     # JSON: one document of 20,000 keys, each holding an identifier; Docker lines of nested escapes.
     "json-20000-keys": (b"{" + b", ".join(b'"k%d": "01019012480"' % i for i in range(20000)) + b"}\n") * 20,
     "json-nested-escapes": (b'{"log":"{\\"a\\":\\"' + b"\\\\u0040" * 4000 + b'\\"}\\n","stream":"stdout","time":"t"}\n') * 500,
+    # Python's json.dumps: 50 keys a line with a key word written with an escape, each read decoded.
+    "json-escaped-keys": (b"{" + b", ".join(b'"f\\u00f8dselsnummer_%d": "v%d"' % (i, i) for i in range(50)) + b"}\n") * 20000,
 }
 for name, data in cases.items():
     open(f"{o}/hostile-{name}", "wb").write(data)

@@ -50,6 +50,11 @@ struct FormatTests {
         (#"{"f\u00f8dselsnummer" : 12345}"#, #"{"f\u00f8dselsnummer" : "[id]"}"#),
         (#"{"pass\u0077ord":"a\"b\u0063"}"#, #"{"pass\u0077ord":"[secret]"}"#),
         (#"{"f\u00f8dselsnummer": {"a": "12345"}}"#, #"{"f\u00f8dselsnummer": {"a": "12345"}}"#),  // not a scalar
+        // All escaped keys of a document are read in one pass: each value keeps to its own key.
+        (#"{"f\u00f8dselsnummer_x": "1", "f\u00f8dselsnummer": "12345", "n": 7, "pass\u0077ord": "x y", "f\u00f8dselsnummer": 99}"#,
+         #"{"f\u00f8dselsnummer_x": "1", "f\u00f8dselsnummer": "[id]", "n": 7, "pass\u0077ord": "[secret]", "f\u00f8dselsnummer": "[id]"}"#),
+        (#"{"f\u00f8dselsnummer": "a\"b", "x\u00f8": "ssn", "m": "01019012480", "s\u0073n": "1"}"#,
+         #"{"f\u00f8dselsnummer": "[id]", "x\u00f8": "ssn", "m": "[fnr]", "s\u0073n": "[id]"}"#),
         // An escaped quote inside a quoted value belongs to the value.
         (#"level=info password="he said \"x\"" user=kari"#, #"level=info password="[secret]" user=kari"#),
         // Broken JSON falls back to text: masked, never made worse.

@@ -247,13 +247,30 @@ enum JSONEscapes {
         }
     }
 
-    /// `"key": value` from the key's opening quote to `valueEnd`, with the key (`start..<end`) decoded
-    /// and the rest as written (a value's own escapes stay as they are, quotes included).
-    static func decodeKey(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int, valueEnd: Int, into shadow: inout Shadow) {
-        shadow.refill(reserving: valueEnd - start + 1) { writer in
-            writer.append(base[start - 1], from: UInt32(truncatingIfNeeded: start - 1), to: UInt32(truncatingIfNeeded: start))
-            decode(base, from: start, to: end, into: &writer, origins: RawOrigins())
-            writer.appendVerbatim(base, at: end, length: valueEnd - end, limit: valueEnd, origins: RawOrigins())
+    /// A key written with escapes and its scalar value, as `readEscapedKeys` reads them.
+    struct KeyAndValue {
+        /// The key's content, inside its quotes.
+        let keyStart: Int, keyEnd: Int
+        /// The value as written: a string from its content (after the quote) to after its closing quote.
+        let valueStart: Int, valueEnd: Int
+    }
+
+    /// Each `"key": value` of `pairs` on a line of its own, from the key's opening quote to `valueEnd`,
+    /// with the key decoded and the rest as written (a value's own escapes stay as they are, quotes
+    /// included). The line breaks come from nowhere (an empty span): no match reaches past a line end.
+    static func decodeKeys(_ base: UnsafePointer<UInt8>, _ pairs: [KeyAndValue], into shadow: inout Shadow) {
+        var capacity = 0
+        for pair in pairs { capacity += pair.valueEnd - pair.keyStart + 2 }
+        shadow.refill(reserving: capacity) { writer in
+            for pair in pairs {
+                let quote = UInt32(truncatingIfNeeded: pair.keyStart - 1)
+                writer.append(base[pair.keyStart - 1], from: quote, to: quote + 1)
+                decode(base, from: pair.keyStart, to: pair.keyEnd, into: &writer, origins: RawOrigins())
+                writer.appendVerbatim(base, at: pair.keyEnd, length: pair.valueEnd - pair.keyEnd, limit: pair.valueEnd,
+                                      origins: RawOrigins())
+                let end = UInt32(truncatingIfNeeded: pair.valueEnd)
+                writer.append(0x0A, from: end, to: end)
+            }
         }
     }
 

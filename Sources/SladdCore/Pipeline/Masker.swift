@@ -28,6 +28,8 @@ public final class Masker {
     var jsonScratch: (decodes: [JSONDecode], kept: [Match]) = ([], [])
     /// Reused for each decoded JSON string.
     var shadowScratch = Shadow()
+    /// Reused by each JSON document: its keys written with escapes, read decoded together.
+    var escapedKeys: [JSONEscapes.KeyAndValue] = []
     /// Lines of the current window with an escape the blanked copy could not stand in for.
     var linesToDecode: [Int] = []
     /// Lines of the current window with a non-ASCII escape (`\u00f8`), blanked like a separator:
@@ -170,14 +172,14 @@ public final class Masker {
     }
 
     /// Runs every detector over `window`, appending to `matches`.
-    func detect(in window: Window, counters: inout Counters) {
+    func detect(in window: Window, includingBuiltins: Bool = true, counters: inout Counters) {
         // What starts in the look-behind was counted by the window before; what starts past the emit
         // limit of an open window is counted by the next.
         let counted = window.start..<max(window.start, window.endAtLineEnd ? window.end : window.emitLimit)
         let region = ScanRegion(base: window.base, lowerBound: window.context, upperBound: window.end,
                                 startsAtLineStart: window.contextAtLineStart, endsAtLineEnd: window.endAtLineEnd,
                                 countedStarts: counted)
-        builtins.scan(region, into: &matches, counters: &counters)
+        if includingBuiltins { builtins.scan(region, into: &matches, counters: &counters) }
         for rule in regexRules where !rule.hasPrefilter { runOnEveryLine(rule, in: window, counters: &counters) }
         if !literals.isEmpty { runPrefilteredRules(in: window, counters: &counters) }
     }
