@@ -23,6 +23,17 @@ extension ByteSource {
 /// Where a filter writes bytes to.
 public protocol ByteSink {
     mutating func write(_ bytes: UnsafeRawBufferPointer) throws(StreamError)
+    /// Writes `spans` in order; may change them (a sink that writes part of them moves them on).
+    mutating func write(spans: UnsafeMutableBufferPointer<iovec>) throws(StreamError)
+}
+
+extension ByteSink {
+    /// One `write` per span.
+    public mutating func write(spans: UnsafeMutableBufferPointer<iovec>) throws(StreamError) {
+        for span in spans where span.iov_len > 0 {
+            try write(UnsafeRawBufferPointer(start: span.iov_base, count: span.iov_len))
+        }
+    }
 }
 
 public enum StreamError: Error, Equatable, CustomStringConvertible {
@@ -97,6 +108,37 @@ public struct FileDescriptorSink: ByteSink {
                 _ = poll(&request, 1, -1)
             case EPIPE: throw .downstreamClosed
             default: throw .write(errno: errno)
+            }
+        }
+    }
+
+    /// Linux's `IOV_MAX` (`UIO_MAXIOV`); the C macro does not reach Swift.
+    static let maxSpansPerWrite = 1024
+
+    /// `writev`, up to `IOV_MAX` spans a call; a partial write moves the spans on and writes the rest.
+    public mutating func write(spans: UnsafeMutableBufferPointer<iovec>) throws(StreamError) {
+        var first = 0
+        while first < spans.count {
+            let batch = min(spans.count - first, Self.maxSpansPerWrite)
+            var written = writev(descriptor, spans.baseAddress! + first, Int32(batch))
+            if written < 0 {
+                switch errno {
+                case EINTR: continue
+                case EAGAIN:
+                    var request = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
+                    _ = poll(&request, 1, -1)
+                    continue
+                case EPIPE: throw .downstreamClosed
+                default: throw .write(errno: errno)
+                }
+            }
+            while first < spans.count && written >= spans[first].iov_len {
+                written -= spans[first].iov_len
+                first += 1
+            }
+            if written > 0 {
+                spans[first].iov_base += written
+                spans[first].iov_len -= written
             }
         }
     }

@@ -27,7 +27,7 @@ struct Replacer {
         case .percentEncoded:
             let start = output.count
             write(value, action: action, to: output)
-            let written = Array(output.bytes[start...])
+            let written = Array(output.bytes(since: start))
             output.removeLast(written.count)
             for byte in written {
                 if ByteClass.isAlphanumeric(byte) || byte == 0x2D || byte == 0x2E || byte == 0x5F || byte == 0x7E || byte == 0x2A {

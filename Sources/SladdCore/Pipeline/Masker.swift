@@ -118,7 +118,8 @@ public final class Masker {
         var lastLineMasked = false
     }
 
-    /// Masks `window`, appends the result to `output`, and counts what it found.
+    /// Masks `window`, appends the result to `output`, and counts what it found. The text between
+    /// matches is borrowed from `window.base`: leave it unchanged until `output` is written.
     func mask(_ window: Window, into output: OutputBuffer, counters: inout Counters, openLineMasked: Bool) -> Outcome {
         matches.removeAll(keepingCapacity: true)
         let scanned = scanBase(for: window)
@@ -155,7 +156,7 @@ public final class Masker {
                 counters.linesMasked += 1
                 lineMasked = true
             }
-            output.append(window.base + cursor, count: match.start - cursor)
+            output.append(borrowing: window.base + cursor, count: match.start - cursor)
             if match.rule == Self.withheldRule {
                 output.append(Self.withheldMarker)
                 if match.end == window.end && !window.endAtLineEnd { outcome.withholdsOpenLine = true }
@@ -165,7 +166,7 @@ public final class Masker {
             }
             cursor = match.end
         }
-        output.append(window.base + cursor, count: emitEnd - cursor)
+        output.append(borrowing: window.base + cursor, count: emitEnd - cursor)
         if Self.firstNewline(in: window.base, from: cursor, to: emitEnd) != nil { lineMasked = false }
         outcome.lastLineMasked = lineMasked
         return outcome

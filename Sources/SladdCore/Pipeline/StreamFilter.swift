@@ -90,7 +90,10 @@ public final class StreamFilter {
             // that meet at a line start share nothing.
             bytes.withUnsafeBufferPointer { block in maskWholeLines(block.baseAddress!, count: block.count) }
             output.removeAll(keepingCapacity: true)
-            output.append(contentsOf: self.output.bytes)
+            output.reserveCapacity(self.output.count)
+            self.output.withSpans { spans in
+                for span in spans { output.append(contentsOf: UnsafeRawBufferPointer(start: span.iov_base, count: span.iov_len)) }
+            }
             counters.bytesOut += self.output.count
             self.output.removeAll()
             return
@@ -141,7 +144,9 @@ public final class StreamFilter {
                 try flush(to: &sink)
             }
             if capacity - end < configuration.readSize {
-                // Keep the look-behind and the open line; move them to the front.
+                // Keep the look-behind and the open line; move them to the front, once what the
+                // output borrows from there is written.
+                if output.isBorrowing { try flush(to: &sink) }
                 let keep = end - context
                 buffer.update(from: buffer + context, count: keep)
                 start -= context
@@ -221,10 +226,9 @@ public final class StreamFilter {
 
     private func flush<Sink: ByteSink>(to sink: inout Sink) throws(StreamError) {
         guard output.count > 0 else { return }
-        let bytes = UnsafeRawBufferPointer(output.bytes)
-        counters.bytesOut += bytes.count
+        counters.bytesOut += output.count
         defer { output.removeAll() }
-        try sink.write(bytes)
+        try output.withSpans { spans throws(StreamError) in try sink.write(spans: spans) }
     }
 
     /// Newlines in `start..<end` (vectorised in C: see `newlines.c`).
