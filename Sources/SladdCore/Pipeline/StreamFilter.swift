@@ -154,7 +154,11 @@ public final class StreamFilter {
                 end = keep
                 context = 0
             }
-            let count = try source.read(into: UnsafeMutableRawBufferPointer(start: buffer + end, count: capacity - end))
+            // At most `readSize`: a file filled the whole 1.3 MiB buffer in one read, and each pass
+            // over the window (escapes, block pass, literal filter, output) then streamed it from L3
+            // instead of the 1 MiB L2.
+            let count = try source.read(into: UnsafeMutableRawBufferPointer(start: buffer + end,
+                                                                          count: min(configuration.readSize, capacity - end)))
             if count == 0 { break }
             end += count
             counters.bytesIn += count
