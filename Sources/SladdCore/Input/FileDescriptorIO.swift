@@ -87,28 +87,17 @@ public struct FileDescriptorSource: ByteSource {
     }
 }
 
-/// `write(2)` on a descriptor: whole buffers, retrying short and interrupted writes.
+/// `writev(2)` on a descriptor: whole buffers, retrying short and interrupted writes.
 public struct FileDescriptorSink: ByteSink {
     public let descriptor: Int32
 
     public init(descriptor: Int32) { self.descriptor = descriptor }
 
     public mutating func write(_ bytes: UnsafeRawBufferPointer) throws(StreamError) {
-        var offset = 0
-        while offset < bytes.count {
-            let count = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-            if count >= 0 {
-                offset += count
-                continue
-            }
-            switch errno {
-            case EINTR: continue
-            case EAGAIN:
-                var request = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
-                _ = poll(&request, 1, -1)
-            case EPIPE: throw .downstreamClosed
-            default: throw .write(errno: errno)
-            }
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        var span = iovec(iov_base: UnsafeMutableRawPointer(mutating: base), iov_len: bytes.count)
+        try withUnsafeMutablePointer(to: &span) { (span) throws(StreamError) in
+            try write(spans: UnsafeMutableBufferPointer(start: span, count: 1))
         }
     }
 

@@ -90,7 +90,6 @@ public final class StreamFilter {
             // that meet at a line start share nothing.
             bytes.withUnsafeBufferPointer { block in maskWholeLines(block.baseAddress!, count: block.count) }
             output.removeAll(keepingCapacity: true)
-            output.reserveCapacity(self.output.count)
             self.output.withSpans { spans in
                 for span in spans { output.append(contentsOf: UnsafeRawBufferPointer(start: span.iov_base, count: span.iov_len)) }
             }
