@@ -79,6 +79,15 @@ final class OutputBuffer {
         borrowed.removeAll(keepingCapacity: true)
     }
 
+    /// Gives back storage grown past `limit` (by a long line), once emptied.
+    func trim(toCapacity limit: Int) {
+        precondition(count == 0, "trim an emptied buffer")
+        guard capacity > max(limit, 64) else { return }
+        base.deallocate()
+        capacity = max(limit, 64)
+        base = .allocate(capacity: capacity)
+    }
+
     /// Whether some bytes are still borrowed from the input.
     var isBorrowing: Bool { !borrowed.isEmpty }
 

@@ -47,7 +47,11 @@ public final class ParallelStreamFilter: LogFilter, @unchecked Sendable {
         pool = try WorkerPool(count: jobs) { () throws(ConfigurationError) in
             try StreamFilter(ruleSet: ruleSet, configuration: configuration)
         }
-        output = OrderedOutput(limit: 2 * jobs + 2, ruleCount: ruleSet.rules.count)
+        // A block holds lines up to `maxLineBytes` and what one read brought after them; usually
+        // `blockSize` and at most one read more, which is what a block keeps between uses.
+        let usualBlock = self.blockSize + configuration.readSize
+        output = OrderedOutput(limit: 2 * jobs + 2, ruleCount: ruleSet.rules.count,
+                               blocks: StreamBlockPool(capacity: configuration.maxLineBytes + usualBlock, keep: usualBlock))
     }
 
     deinit { pool.close() }
@@ -70,7 +74,7 @@ public final class ParallelStreamFilter: LogFilter, @unchecked Sendable {
         // The writer thread writes through this pointer; `run` does not return before it has ended,
         // and the reading thread touches the sink only while the writer has nothing to write.
         try withUnsafeMutablePointer(to: &sink) { (sinkPointer) throws(StreamError) in
-            let writer = output.startWriter { (bytes) throws(StreamError) in try sinkPointer.pointee.write(bytes) }
+            let writer = output.startWriter { (spans) throws(StreamError) in try sinkPointer.pointee.write(spans: spans) }
             var failure: StreamError?
             do throws(StreamError) {
                 try readBlocks(from: &source, sink: sinkPointer)
@@ -87,19 +91,29 @@ public final class ParallelStreamFilter: LogFilter, @unchecked Sendable {
                                                                sink: UnsafeMutablePointer<Sink>) throws(StreamError) {
         let readSize = configuration.readSize
         let capacity = configuration.maxLineBytes + blockSize + readSize
-        let pending = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-        defer { pending.deallocate() }
+        // Input is read straight into the block that a worker masks and the writer writes from;
+        // only the partial line after a block's last newline is copied, into the next block.
+        // Copying each block out of a read buffer was 4% of `--jobs`' time (perf).
+        var block = output.blocks.take()
+        var pending = block.bytes
         var count = 0           // bytes in `pending`
+        defer {
+            block.touched = max(block.touched, count)
+            output.blocks.give(block)
+        }
         var heldFrom: Int?      // `heldFrom..<count` is a partial record waiting for its rest
         var ended = false
 
-        /// Submits `pending[0..<end]` and moves the rest to the front.
+        /// Submits `pending[0..<end]` and carries the rest over to the next block.
         func submit(through end: Int) {
             guard end > 0 else { return }
-            var block = output.buffers.take()
-            block.append(contentsOf: UnsafeBufferPointer(start: pending, count: end))
+            block.touched = max(block.touched, count)
+            let next = output.blocks.take()
+            next.bytes.update(from: pending + end, count: count - end)
+            block.count = end
             submitBlock(block)
-            pending.update(from: pending + end, count: count - end)
+            block = next
+            pending = next.bytes
             count -= end
             heldFrom = heldFrom.map { $0 - end }
         }
@@ -143,19 +157,17 @@ public final class ParallelStreamFilter: LogFilter, @unchecked Sendable {
         submit(through: count)
     }
 
-    private func submitBlock(_ block: [UInt8]) {
+    private func submitBlock(_ block: StreamBlock) {
         let ruleSet = self.ruleSet
         let generation = self.generation
-        output.submit(to: pool) { worker in
+        output.submit(to: pool, bytes: block.count) { worker in
             if worker.generation != generation {
                 // Compiled once already in `replaceRules`: cannot fail here.
                 _ = try? worker.filter.replaceRules(ruleSet)
                 worker.generation = generation
             }
-            var masked = self.output.buffers.take()
-            worker.filter.mask(block, into: &masked)
-            self.output.buffers.give(block)
-            return OrderedOutput.Result(bytes: masked, counters: worker.filter.takeCounters())
+            worker.filter.mask(block.bytes, count: block.count, into: block.masked)
+            return OrderedOutput.Result(block: block, counters: worker.filter.takeCounters())
         }
     }
 
@@ -223,7 +235,11 @@ struct LineRestSource<Source: ByteSource>: ByteSource {
 /// thread as soon as each one and those before it are done; at most `limit` in flight. Unlike
 /// batch's `OrderedBlocks`, the reader never writes: a block must go out while the input pauses.
 final class OrderedOutput: @unchecked Sendable {
-    typealias Result = MaskedBlock
+    /// A masked block and what was counted in it.
+    struct Result {
+        let block: StreamBlock
+        let counters: Counters
+    }
 
     // Guarded by `condition`.
     private let condition = NSCondition()
@@ -234,12 +250,16 @@ final class OrderedOutput: @unchecked Sendable {
     private var counters: Counters
     private var writeFailure: StreamError?
     private let limit: Int
-    /// Arrays for blocks and their results, reused: at most about two per block in flight.
-    let buffers = BufferPool()
+    /// Blocks, reused: one per block in flight, and the one being read.
+    let blocks: StreamBlockPool
+    /// Bytes of the blocks in flight, at most `limit` usual blocks' worth (plus one block): blocks
+    /// of long lines (up to `maxLineBytes` each) must not all be in memory at once.
+    private var bytesInFlight = 0
 
-    init(limit: Int, ruleCount: Int) {
+    init(limit: Int, ruleCount: Int, blocks: StreamBlockPool) {
         self.limit = limit
         counters = Counters(ruleCount: ruleCount)
+        self.blocks = blocks
     }
 
     /// The first write error; blocks after it are masked but not written.
@@ -249,11 +269,13 @@ final class OrderedOutput: @unchecked Sendable {
         return writeFailure
     }
 
-    func submit(to pool: WorkerPool, _ work: @escaping (WorkerPool.Worker) -> Result) {
+    func submit(to pool: WorkerPool, bytes: Int, _ work: @escaping (WorkerPool.Worker) -> Result) {
         condition.lock()
-        while submitted - written >= limit { condition.wait() }
+        let byteLimit = limit * blocks.keep
+        while submitted - written >= limit || (submitted > written && bytesInFlight + bytes > byteLimit) { condition.wait() }
         let sequence = submitted
         submitted += 1
+        bytesInFlight += bytes
         condition.unlock()
         pool.submit { [self] worker in
             let result = work(worker)
@@ -294,7 +316,7 @@ final class OrderedOutput: @unchecked Sendable {
     }
 
     /// Starts the writer thread; `write` runs on it only.
-    func startWriter(_ write: @escaping (UnsafeRawBufferPointer) throws(StreamError) -> Void) -> WriterThread {
+    func startWriter(_ write: @escaping (UnsafeMutableBufferPointer<iovec>) throws(StreamError) -> Void) -> WriterThread {
         // A new run: the last run's `finish` must not end this writer before its first block.
         condition.lock()
         closed = false
@@ -310,23 +332,83 @@ final class OrderedOutput: @unchecked Sendable {
                 let failed = writeFailure != nil
                 condition.unlock()
                 var error: StreamError?
-                if !failed && !result.bytes.isEmpty {
-                    error = result.bytes.withUnsafeBytes { bytes -> StreamError? in
-                        do throws(StreamError) { try write(bytes) } catch { return error }
-                        return nil
-                    }
+                if !failed && result.block.masked.count > 0 {
+                    do throws(StreamError) { try result.block.masked.withSpans(write) } catch let failure { error = failure }
                 }
-                buffers.give(result.bytes)
+                let size = result.block.count
+                blocks.give(result.block)
                 condition.lock()
                 if let error, writeFailure == nil { writeFailure = error }
                 if !failed { counters.add(result.counters) }
                 written += 1
+                bytesInFlight -= size
                 condition.broadcast()
                 condition.unlock()
             }
         }
         thread.start()
         return thread
+    }
+}
+
+/// A block of the stream: read into once, masked where it lies, written from there. `masked`
+/// borrows the clean text from `bytes`, so the block goes back to its pool only once it is written.
+final class StreamBlock: @unchecked Sendable {
+    /// Mapped on its own (page-aligned), so that what a long line touched can be given back.
+    let bytes: UnsafeMutablePointer<UInt8>
+    let capacity: Int
+    /// Bytes of whole lines in `bytes`, set when the block is submitted.
+    var count = 0
+    /// How far `bytes` has been written into since its pages were last given back.
+    var touched = 0
+    let masked = OutputBuffer(capacity: 64 << 10)
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        guard let mapped = mmap(nil, capacity, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+              mapped != MAP_FAILED else {
+            fatalError("cannot map \(capacity) bytes for a block: \(String(cString: strerror(errno)))")
+        }
+        bytes = mapped.assumingMemoryBound(to: UInt8.self)
+    }
+
+    deinit { munmap(bytes, capacity) }
+}
+
+/// Blocks handed between the reader, the workers and the writer, and reused. A block given back
+/// keeps `keep` bytes of memory: pages a long line touched beyond that go back to the system, and
+/// so does an output buffer grown past it.
+final class StreamBlockPool: @unchecked Sendable {
+    private let lock = NSLock()
+    private var free: [StreamBlock] = []
+    let capacity: Int
+    let keep: Int
+
+    init(capacity: Int, keep: Int) {
+        self.capacity = capacity
+        self.keep = min(keep, capacity)
+    }
+
+    func take() -> StreamBlock {
+        lock.lock()
+        let block = free.popLast()
+        lock.unlock()
+        return block ?? StreamBlock(capacity: capacity)
+    }
+
+    func give(_ block: StreamBlock) {
+        block.count = 0
+        block.masked.removeAll()
+        block.masked.trim(toCapacity: keep)
+        if block.touched > keep {
+            let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+            let from = (keep + page - 1) / page * page
+            if from < block.capacity { _ = madvise(block.bytes + from, block.capacity - from, MADV_DONTNEED) }
+            block.touched = keep
+        }
+        lock.lock()
+        free.append(block)
+        lock.unlock()
     }
 }
 

@@ -79,21 +79,18 @@ public final class StreamFilter {
         return sink.bytes
     }
 
-    /// Masks `bytes` into `output`, whose storage is reused (blocks of a parallel run: a fresh array
-    /// per block grew the heap of every thread and cost page faults).
+    /// Masks `bytes` into `output`, whose storage is reused (blocks of a batch job: a fresh array per
+    /// block grew the heap of every thread and cost page faults).
     func mask(_ bytes: [UInt8], into output: inout [UInt8]) {
         if !bytes.isEmpty && bytes.count < configuration.maxLineBytes {
-            // One window over the block where it lies: no copy into `buffer` first (a sixth of the
-            // copying of `--jobs`, perf). The block holds whole lines and none is long enough to
-            // need windows, so `run` would mask the same window; a trailing partial record it
-            // would write as a window of its own, which cannot change what is found: windows
-            // that meet at a line start share nothing.
-            bytes.withUnsafeBufferPointer { block in maskWholeLines(block.baseAddress!, count: block.count) }
             output.removeAll(keepingCapacity: true)
-            self.output.withSpans { spans in
-                for span in spans { output.append(contentsOf: UnsafeRawBufferPointer(start: span.iov_base, count: span.iov_len)) }
+            bytes.withUnsafeBufferPointer { block in
+                // Gathered here, while the spans it borrows from `bytes` are valid.
+                mask(block.baseAddress!, count: block.count, into: self.output)
+                self.output.withSpans { spans in
+                    for span in spans { output.append(contentsOf: UnsafeRawBufferPointer(start: span.iov_base, count: span.iov_len)) }
+                }
             }
-            counters.bytesOut += self.output.count
             self.output.removeAll()
             return
         }
@@ -103,13 +100,31 @@ public final class StreamFilter {
         sink.give(to: &output)
     }
 
-    /// Masks `count` bytes of whole lines at `base` as one window into `output`, counting them.
-    private func maskWholeLines(_ base: UnsafePointer<UInt8>, count: Int) {
-        counters.bytesIn += count
-        let window = Masker.Window(base: base, context: 0, start: 0, end: count, contextAtLineStart: true,
-                                   endAtLineEnd: true, emitLimit: count)
-        _ = masker.mask(window, into: output, counters: &counters, openLineMasked: false)
-        counters.lines += Self.countNewlines(in: base, from: 0, to: count) + (base[count - 1] == 0x0A ? 0 : 1)
+    /// Masks `count` bytes of whole lines at `base` (a block of a parallel run or a batch job) into
+    /// `output`, which may borrow from `base`: keep it unchanged until `output` is written.
+    func mask(_ base: UnsafePointer<UInt8>, count: Int, into output: OutputBuffer) {
+        guard count > 0 else { return }
+        if count < configuration.maxLineBytes {
+            // One window over the block where it lies: no copy into `buffer` first (a sixth of the
+            // copying of `--jobs`, perf). The block holds whole lines and none is long enough to
+            // need windows, so `run` would mask the same window; a trailing partial record it
+            // would write as a window of its own, which cannot change what is found: windows
+            // that meet at a line start share nothing.
+            counters.bytesIn += count
+            let window = Masker.Window(base: base, context: 0, start: 0, end: count, contextAtLineStart: true,
+                                       endAtLineEnd: true, emitLimit: count)
+            let before = output.count
+            _ = masker.mask(window, into: output, counters: &counters, openLineMasked: false)
+            counters.lines += Self.countNewlines(in: base, from: 0, to: count) + (base[count - 1] == 0x0A ? 0 : 1)
+            counters.bytesOut += output.count - before
+            return
+        }
+        // A block with a line long enough for windows: the stream's own path (rare, so copied),
+        // which works in `self.output` and appends to `output`.
+        precondition(output !== self.output, "the stream's path writes through the filter's own buffer")
+        var source = BytesSource(Array(UnsafeBufferPointer(start: base, count: count)))
+        var sink = OutputBufferSink(output: output)
+        do { try run(from: &source, to: &sink) } catch { preconditionFailure("in-memory I/O cannot fail: \(error)") }
     }
 
     /// Runs until the source ends. Output is flushed before returning, also when a write fails.
@@ -237,5 +252,15 @@ public final class StreamFilter {
     /// Newlines in `start..<end` (vectorised in C: see `newlines.c`).
     static func countNewlines(in base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Int {
         end > start ? sladd_count_newlines(base + start, end - start) : 0
+    }
+}
+
+/// Appends what a filter writes to an output buffer (copied: the filter's own buffer is reused).
+private struct OutputBufferSink: ByteSink {
+    let output: OutputBuffer
+
+    mutating func write(_ bytes: UnsafeRawBufferPointer) throws(StreamError) {
+        guard let base = bytes.baseAddress else { return }
+        output.append(base.assumingMemoryBound(to: UInt8.self), count: bytes.count)
     }
 }
