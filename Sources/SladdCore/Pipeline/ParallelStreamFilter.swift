@@ -412,28 +412,6 @@ final class StreamBlockPool: @unchecked Sendable {
     }
 }
 
-/// Byte arrays handed between threads and reused. A returned array may still be referenced for a
-/// moment (by the task that returned it), so it is emptied when taken, not when given back: emptying
-/// a shared array would copy it.
-final class BufferPool: @unchecked Sendable {
-    private let lock = NSLock()
-    private var free: [[UInt8]] = []
-
-    /// An empty array, with the capacity of an earlier block when there is one.
-    func take() -> [UInt8] {
-        lock.lock()
-        var buffer = free.popLast() ?? []
-        lock.unlock()
-        buffer.removeAll(keepingCapacity: true)
-        return buffer
-    }
-
-    func give(_ buffer: [UInt8]) {
-        lock.lock()
-        free.append(buffer)
-        lock.unlock()
-    }
-}
 
 /// A thread that can be waited for.
 final class WriterThread: @unchecked Sendable {
