@@ -97,19 +97,16 @@ public final class ParallelStreamFilter: LogFilter, @unchecked Sendable {
         var block = output.blocks.take()
         var pending = block.bytes
         var count = 0           // bytes in `pending`
-        defer {
-            block.touched = max(block.touched, count)
-            output.blocks.give(block)
-        }
+        defer { output.blocks.give(block) }
         var heldFrom: Int?      // `heldFrom..<count` is a partial record waiting for its rest
         var ended = false
 
         /// Submits `pending[0..<end]` and carries the rest over to the next block.
         func submit(through end: Int) {
             guard end > 0 else { return }
-            block.touched = max(block.touched, count)
             let next = output.blocks.take()
             next.bytes.update(from: pending + end, count: count - end)
+            next.touched = max(next.touched, count - end)
             block.count = end
             submitBlock(block)
             block = next
@@ -132,6 +129,9 @@ public final class ParallelStreamFilter: LogFilter, @unchecked Sendable {
                 break
             }
             count += read
+            // Noted where bytes land, so that a block that held a long line (read up to `capacity`,
+            // then masked in windows on this thread) gives those pages back too.
+            block.touched = max(block.touched, count)
             guard count >= blockSize || !source.hasDataReady() else { continue }
             guard let newline = Masker.lastNewline(in: pending, from: 0, to: count) else {
                 guard count + readSize > capacity else { continue }
@@ -359,7 +359,8 @@ final class StreamBlock: @unchecked Sendable {
     let capacity: Int
     /// Bytes of whole lines in `bytes`, set when the block is submitted.
     var count = 0
-    /// How far `bytes` has been written into since its pages were last given back.
+    /// How far `bytes` has been written into since its pages were last given back (noted by the
+    /// reader after each read and each carried-over tail).
     var touched = 0
     let masked = OutputBuffer(capacity: 64 << 10)
 
