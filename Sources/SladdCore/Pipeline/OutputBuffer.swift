@@ -91,17 +91,20 @@ final class OutputBuffer {
     /// Whether some bytes are still borrowed from the input.
     var isBorrowing: Bool { !borrowed.isEmpty }
 
+    /// Owned bytes appended after the last borrowed span: what may be read back or dropped.
+    private var ownedSinceLastBorrow: Int { ownedCount - (borrowed.last?.ownedOffset ?? 0) }
+
     /// The bytes appended since `mark` (an earlier `count`), none of them borrowed.
     func bytes(since mark: Int) -> UnsafeBufferPointer<UInt8> {
         let length = count - mark
-        precondition(length <= ownedCount - (borrowed.last?.ownedOffset ?? 0), "bytes since the mark are borrowed")
+        precondition(length <= ownedSinceLastBorrow, "bytes since the mark are borrowed")
         return UnsafeBufferPointer(start: base + ownedCount - length, count: length)
     }
 
     /// Drops the last `length` bytes (a replacement rewritten in another encoding), none of them borrowed.
     func removeLast(_ length: Int) {
         let length = min(length, count)
-        precondition(length <= ownedCount - (borrowed.last?.ownedOffset ?? 0), "the bytes to drop are borrowed")
+        precondition(length <= ownedSinceLastBorrow, "the bytes to drop are borrowed")
         ownedCount -= length
         count -= length
     }
