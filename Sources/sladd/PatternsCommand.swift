@@ -10,6 +10,7 @@ struct PatternsCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "Show every rule: whether it is on, what finds it, what replaces it, where it is defined.",
             discussion: "Example: sladd patterns list --patterns team.yaml --enable ip")
 
@@ -34,6 +35,7 @@ struct PatternsCommand: ParsableCommand {
 
     struct Test: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "test",
             abstract: "Run the match, no_match and examples of each rule against that rule alone.",
             discussion: """
                 With no path, tests the built-in packs. Exit status 0 when every example holds, 1 when one \

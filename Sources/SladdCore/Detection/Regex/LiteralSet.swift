@@ -128,11 +128,8 @@ final class LiteralSet {
         }
         let wildcard = distinct.contains { key in (0..<3).contains { key >> (9 * $0) & 0x1FF == 0x1FF } }
         filter.pointee.exact_on = wildcard ? 0 : 1
-        withUnsafeMutableBytes(of: &filter.pointee.exact) { bitmap in
-            for key in distinct where !wildcard {
-                let hash = Int(sladd_triple_hash(UInt32(key >> 18), UInt32(key >> 9 & 0x1FF), UInt32(key & 0x1FF)))
-                bitmap[hash >> 3] |= UInt8(1) << UInt8(hash & 7)
-            }
+        for key in distinct where !wildcard {
+            sladd_triple_filter_admit(filter, UInt32(key >> 18), UInt32(key >> 9 & 0x1FF), UInt32(key & 0x1FF))
         }
         bucketMembers = .allocate(capacity: max(1, count))
         bucketStarts = .allocate(capacity: 9)
