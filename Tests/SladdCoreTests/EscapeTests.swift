@@ -98,4 +98,41 @@ struct EscapeTests {
         #expect(bytes == Array("a\u{FFFD}b".utf8))
         #expect(spans == [0..<1, 1..<7, 1..<7, 1..<7, 7..<8])
     }
+
+    /// A window's separator escapes are blanked for the detectors in the window itself when its
+    /// memory may be written, and put back before the output borrows from it. Either way the output
+    /// must be what blanking a copy gives, and the window must come back as it was: a byte left
+    /// blank would corrupt the output, and a byte left blank in a block would corrupt the text the
+    /// output borrows. The last two inputs hold more escapes than are blanked in place
+    /// (`Masker.blankedInPlaceLimit`), so they are put back and a copy is blanked instead.
+    @Test("Escapes blanked in place give the output of a blanked copy, and are put back", arguments: [
+        #"{"log":"fnr 01019012480\n","stream":"stdout"}"# + "\n"
+            + #"{"log":"\u003ckari@example.com\u003e \\ \/ \t+47 41234567\n"}"# + "\n",
+        #"{"msg":"konto\t1234.56.78903\r\n","f\u00f8dselsnummer":"01019012480"}"# + "\n",
+        #"{"log":""# + String(repeating: #"\n"#, count: Masker.blankedInPlaceLimit + 10) + #"\t01019012480"}"# + "\n",
+        String(repeating: #"{"log":"\t01019012480 \u003cola@example.no\u003e\n"}"# + "\n", count: Masker.blankedInPlaceLimit / 2),
+    ])
+    func blankedInPlace(input: String) throws {
+        let bytes = Array(input.utf8)
+        var results: [[UInt8]] = []
+        for writable in [true, false] {
+            let filter = try Fixture.filter()
+            let output = OutputBuffer(capacity: 1 << 16)
+            var window = bytes
+            var masked: [UInt8] = []
+            window.withUnsafeMutableBufferPointer { block in
+                filter.mask(block.baseAddress!, count: block.count, writable: writable, into: output)
+                output.withSpans { spans in
+                    for span in spans { masked += UnsafeRawBufferPointer(start: span.iov_base, count: span.iov_len) }
+                }
+            }
+            #expect(Bytes.firstDifference(window, bytes) == nil, "writable \(writable): the window was not put back as it was")
+            results.append(masked)
+        }
+        #expect(Bytes.firstDifference(results[0], results[1]) == nil, "in place and in a copy differ")
+        let text = String(decoding: results[0], as: UTF8.self)
+        for value in ["01019012480", "kari@example.com", "41234567", "1234.56.78903", "ola@example.no"] {
+            #expect(!text.contains(value), "\(value) left in \(text.prefix(300))")
+        }
+    }
 }

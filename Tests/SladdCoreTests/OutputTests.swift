@@ -47,7 +47,7 @@ struct OutputTests {
             output.withSpans { spans in
                 for span in spans { written += UnsafeRawBufferPointer(start: span.iov_base, count: span.iov_len) }
             }
-            #expect(Self.firstDifference(written, expected) == nil)
+            #expect(Bytes.firstDifference(written, expected) == nil)
         }
     }
 
@@ -88,12 +88,6 @@ struct OutputTests {
         try spans.withUnsafeMutableBufferPointer { spans in try sink.write(spans: spans) }
         close(ends[1])
         done.wait()
-        #expect(Self.firstDifference(received, chunks.flatMap { $0 }) == nil)
-    }
-
-    /// Where two byte strings first differ (a length counts), so that a failure names an offset
-    /// instead of printing megabytes.
-    static func firstDifference(_ a: [UInt8], _ b: [UInt8]) -> Int? {
-        (0..<min(a.count, b.count)).first { a[$0] != b[$0] } ?? (a.count == b.count ? nil : min(a.count, b.count))
+        #expect(Bytes.firstDifference(received, chunks.flatMap { $0 }) == nil)
     }
 }

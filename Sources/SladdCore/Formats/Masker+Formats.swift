@@ -25,13 +25,29 @@ extension Masker {
     /// after a separator. Escapes that may spell part of an identifier (`\u0040`, `\"`) are left, and
     /// their lines noted in `linesToDecode` for the decoding pass.
     ///
+    /// When `writable`, the escapes are blanked in the window itself and put back by
+    /// `restoreBlankedEscapes` once the detectors have read it: most windows of JSON or Docker lines
+    /// hold an escape, and copying each of them was 3–4% of the time (perf, `memmove`). Nothing else
+    /// reads the window meanwhile: borrowed output spans are written after `mask` returns. A window
+    /// with more escapes than `blankedInPlaceLimit` is blanked in a copy, as when not writable.
+    ///
     /// Hot path: Docker's `log` always ends in `\n`; decoding every such line cost five times the scan.
-    func scanBase(for window: Window) -> UnsafePointer<UInt8> {
+    func scanBase(for window: Window, writable: Bool) -> UnsafePointer<UInt8> {
         linesToDecode.removeAll(keepingCapacity: true)
         linesWithNonASCIIEscapes.removeAll(keepingCapacity: true)
         linesWithLiterals.removeAll(keepingCapacity: true)
+        blankedInPlace.removeAll(keepingCapacity: true)
         let base = window.base
         guard format != .text, let first = memchr(base + window.context, 0x5C, window.end - window.context) else { return base }
+        let firstOffset = UnsafeRawPointer(first) - UnsafeRawPointer(base)
+        if writable {
+            if blankSeparatorEscapes(in: window, into: UnsafeMutablePointer(mutating: base), from: firstOffset, recording: true) {
+                return base
+            }
+            restoreBlankedEscapes(in: window)
+            linesToDecode.removeAll(keepingCapacity: true)
+            linesWithNonASCIIEscapes.removeAll(keepingCapacity: true)
+        }
         let length = window.end - window.context
         if escapeScratchCapacity < length {
             escapeScratch.deallocate()
@@ -40,14 +56,35 @@ extension Masker {
         }
         escapeScratch.update(from: base + window.context, count: length)
         let copy = escapeScratch - window.context  // absolute offsets, like `base`
-        blankSeparatorEscapes(in: window, into: copy, from: UnsafeRawPointer(first) - UnsafeRawPointer(base))
+        _ = blankSeparatorEscapes(in: window, into: copy, from: firstOffset, recording: false)
         return UnsafePointer(copy)
     }
 
+    /// Puts back the escapes `scanBase` blanked in the window itself.
+    func restoreBlankedEscapes(in window: Window) {
+        let base = UnsafeMutableRawPointer(mutating: window.base)
+        for (offset, bytes) in blankedInPlace {
+            if bytes >> 56 == 6 {
+                (base + offset).storeBytes(of: UInt32(truncatingIfNeeded: bytes), as: UInt32.self)
+                (base + offset + 4).storeBytes(of: UInt16(truncatingIfNeeded: bytes >> 32), as: UInt16.self)
+            } else {
+                (base + offset).storeBytes(of: UInt16(truncatingIfNeeded: bytes), as: UInt16.self)
+            }
+        }
+        blankedInPlace.removeAll(keepingCapacity: true)
+    }
+
+    /// At most this many escapes are blanked in place and remembered (16 bytes each): a window of
+    /// nothing but `\n` would otherwise remember 8 bytes for every byte it holds.
+    static let blankedInPlaceLimit = 8192
+
     /// Blanks the separator escapes of `window` from the backslash at `start` on in `copy`, and notes
-    /// the lines to decode. Apart from `scanBase`: inside it, the loop grew past what the compiler
-    /// inlines, and `separatorEscapeLength` became a call per escape (+4% on escape-dense lines).
-    private func blankSeparatorEscapes(in window: Window, into copy: UnsafeMutablePointer<UInt8>, from start: Int) {
+    /// the lines to decode. When `recording` (`copy` is the window itself), remembers each escape's
+    /// bytes first, and stops with false at `blankedInPlaceLimit`. Apart from `scanBase`: inside it,
+    /// the loop grew past what the compiler inlines, and `separatorEscapeLength` became a call per
+    /// escape (+4% on escape-dense lines).
+    private func blankSeparatorEscapes(in window: Window, into copy: UnsafeMutablePointer<UInt8>, from start: Int,
+                                       recording: Bool) -> Bool {
         let base = window.base
         var cursor = start
         var lineStarts = LineStartCursor(base: base, from: window.context)
@@ -59,12 +96,24 @@ extension Masker {
             let length = JSONEscapes.separatorEscapeLength(base, at: cursor, end: window.end)
             switch length {
             case 2:
+                if recording {
+                    guard blankedInPlace.count < Self.blankedInPlaceLimit else { return false }
+                    let bytes = UnsafeRawPointer(base + cursor).loadUnaligned(as: UInt16.self)
+                    blankedInPlace.append((cursor, UInt64(bytes) | 2 << 56))
+                }
                 UnsafeMutableRawPointer(copy + cursor).storeBytes(of: 0x2020, as: UInt16.self)
             case 6:
+                // Once per line, and before the blanks (in place they would hide what it reads): the
+                // rest of a noted line is not looked at again.
+                if cursor >= notedLineEnd { notedLineEnd = noteNonASCIIEscape(at: cursor, &lineStarts, end: window.end) }
+                if recording {
+                    guard blankedInPlace.count < Self.blankedInPlaceLimit else { return false }
+                    let low = UnsafeRawPointer(base + cursor).loadUnaligned(as: UInt32.self)
+                    let high = UnsafeRawPointer(base + cursor + 4).loadUnaligned(as: UInt16.self)
+                    blankedInPlace.append((cursor, UInt64(low) | UInt64(high) << 32 | 6 << 56))
+                }
                 UnsafeMutableRawPointer(copy + cursor).storeBytes(of: 0x2020_2020, as: UInt32.self)
                 UnsafeMutableRawPointer(copy + cursor + 4).storeBytes(of: 0x2020, as: UInt16.self)
-                // Once per line: the rest of a noted line is not looked at again.
-                if cursor >= notedLineEnd { notedLineEnd = noteNonASCIIEscape(at: cursor, &lineStarts, end: window.end) }
             default:
                 let lineStart = lineStarts.lineStart(of: cursor)
                 if linesToDecode.last != lineStart { linesToDecode.append(lineStart) }
@@ -73,6 +122,7 @@ extension Masker {
             guard cursor < window.end else { break }
             cursor = JSONEscapes.nextBackslash(base, from: cursor, to: window.end)
         }
+        return true
     }
 
     /// When the six-byte separator escape at `cursor` spells a non-ASCII character, notes its line

@@ -37,7 +37,10 @@ public final class Masker {
     var linesWithNonASCIIEscapes: [Int] = []
     /// Lines of the current window in which the regex rules' literal filter found a literal, in order.
     var linesWithLiterals: [Int] = []
-    /// The blanked copy of a window with escapes (see `scanBase(for:)`).
+    /// Separator escapes blanked in the window itself, with their bytes as written (length in the
+    /// top byte), until `restoreBlankedEscapes` puts them back (see `scanBase(for:writable:)`).
+    var blankedInPlace: [(offset: Int, bytes: UInt64)] = []
+    /// The blanked copy of a window with escapes (see `scanBase(for:writable:)`).
     var escapeScratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
     var escapeScratchCapacity = 0
 
@@ -120,12 +123,16 @@ public final class Masker {
 
     /// Masks `window`, appends the result to `output`, and counts what it found. The text between
     /// matches is borrowed from `window.base`: leave it unchanged until `output` is written.
-    func mask(_ window: Window, into output: OutputBuffer, counters: inout Counters, openLineMasked: Bool) -> Outcome {
+    /// `writable`: `window.base` is memory the caller owns and may be written to for the length of
+    /// this call (escapes are blanked there for the detectors, and put back before it returns).
+    func mask(_ window: Window, into output: OutputBuffer, counters: inout Counters, openLineMasked: Bool,
+              writable: Bool) -> Outcome {
         matches.removeAll(keepingCapacity: true)
-        let scanned = scanBase(for: window)
+        let scanned = scanBase(for: window, writable: writable)
         detect(in: Window(base: scanned, context: window.context, start: window.start, end: window.end,
                           contextAtLineStart: window.contextAtLineStart, endAtLineEnd: window.endAtLineEnd,
                           emitLimit: window.emitLimit), counters: &counters)
+        if !blankedInPlace.isEmpty { restoreBlankedEscapes(in: window) }
         if format != .text { applyFormats(in: window, counters: &counters) }
 
         // Drop what lies in the look-behind, and what is already masked.

@@ -166,7 +166,7 @@ public final class ParallelStreamFilter: LogFilter, @unchecked Sendable {
                 _ = try? worker.filter.replaceRules(ruleSet)
                 worker.generation = generation
             }
-            worker.filter.mask(block.bytes, count: block.count, into: block.masked)
+            worker.filter.mask(block.bytes, count: block.count, writable: true, into: block.masked)
             return OrderedOutput.Result(block: block, counters: worker.filter.takeCounters())
         }
     }

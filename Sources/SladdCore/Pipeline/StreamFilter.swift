@@ -86,7 +86,7 @@ public final class StreamFilter {
             output.removeAll(keepingCapacity: true)
             bytes.withUnsafeBufferPointer { block in
                 // Gathered here, while the spans it borrows from `bytes` are valid.
-                mask(block.baseAddress!, count: block.count, into: self.output)
+                mask(block.baseAddress!, count: block.count, writable: false, into: self.output)
                 self.output.withSpans { spans in
                     for span in spans { output.append(contentsOf: UnsafeRawBufferPointer(start: span.iov_base, count: span.iov_len)) }
                 }
@@ -102,7 +102,8 @@ public final class StreamFilter {
 
     /// Masks `count` bytes of whole lines at `base` (a block of a parallel run or a batch job) into
     /// `output`, which may borrow from `base`: keep it unchanged until `output` is written.
-    func mask(_ base: UnsafePointer<UInt8>, count: Int, into output: OutputBuffer) {
+    /// `writable`: the caller owns `base` and lets it be written to during the call (see `Masker.mask`).
+    func mask(_ base: UnsafePointer<UInt8>, count: Int, writable: Bool, into output: OutputBuffer) {
         guard count > 0 else { return }
         if count < configuration.maxLineBytes {
             // One window over the block where it lies: no copy into `buffer` first (a sixth of the
@@ -114,7 +115,7 @@ public final class StreamFilter {
             let window = Masker.Window(base: base, context: 0, start: 0, end: count, contextAtLineStart: true,
                                        endAtLineEnd: true, emitLimit: count)
             let before = output.count
-            _ = masker.mask(window, into: output, counters: &counters, openLineMasked: false)
+            _ = masker.mask(window, into: output, counters: &counters, openLineMasked: false, writable: writable)
             counters.lines += Self.countNewlines(in: base, from: 0, to: count) + (base[count - 1] == 0x0A ? 0 : 1)
             counters.bytesOut += output.count - before
             return
@@ -139,7 +140,7 @@ public final class StreamFilter {
         var dropRestOfLine = false
 
         func emit(_ window: Masker.Window) -> Masker.Outcome {
-            let outcome = masker.mask(window, into: output, counters: &counters, openLineMasked: openLineMasked)
+            let outcome = masker.mask(window, into: output, counters: &counters, openLineMasked: openLineMasked, writable: true)
             counters.lines += Self.countNewlines(in: buffer, from: window.start, to: outcome.emittedThrough)
             return outcome
         }
