@@ -99,6 +99,13 @@ struct EscapeTests {
         #expect(spans == [0..<1, 1..<7, 1..<7, 1..<7, 7..<8])
     }
 
+    /// A named input: the test log shows the name, not 250 KB of text.
+    struct Input: CustomTestStringConvertible, Sendable {
+        let name: String
+        let text: String
+        var testDescription: String { name }
+    }
+
     /// A window's separator escapes are blanked for the detectors in the window itself when its
     /// memory may be written, and put back before the output borrows from it. Either way the output
     /// must be what blanking a copy gives, and the window must come back as it was: a byte left
@@ -106,14 +113,19 @@ struct EscapeTests {
     /// output borrows. The last two inputs hold more escapes than are blanked in place
     /// (`Masker.blankedInPlaceLimit`), so they are put back and a copy is blanked instead.
     @Test("Escapes blanked in place give the output of a blanked copy, and are put back", arguments: [
-        #"{"log":"fnr 01019012480\n","stream":"stdout"}"# + "\n"
-            + #"{"log":"\u003ckari@example.com\u003e \\ \/ \t+47 41234567\n"}"# + "\n",
-        #"{"msg":"konto\t1234.56.78903\r\n","f\u00f8dselsnummer":"01019012480"}"# + "\n",
-        #"{"log":""# + String(repeating: #"\n"#, count: Masker.blankedInPlaceLimit + 10) + #"\t01019012480"}"# + "\n",
-        String(repeating: #"{"log":"\t01019012480 \u003cola@example.no\u003e\n"}"# + "\n", count: Masker.blankedInPlaceLimit / 2),
+        Input(name: "Docker lines with \\n, \\u003c, \\\\ and \\/",
+              text: #"{"log":"fnr 01019012480\n","stream":"stdout"}"# + "\n"
+                  + #"{"log":"\u003ckari@example.com\u003e \\ \/ \t+47 41234567\n"}"# + "\n"),
+        Input(name: "an escaped key and \\t, \\r\\n",
+              text: #"{"msg":"konto\t1234.56.78903\r\n","f\u00f8dselsnummer":"01019012480"}"# + "\n"),
+        Input(name: "one line with more escapes than the limit",
+              text: #"{"log":""# + String(repeating: #"\n"#, count: Masker.blankedInPlaceLimit + 10) + #"\t01019012480"}"# + "\n"),
+        Input(name: "lines with more escapes than the limit in all",
+              text: String(repeating: #"{"log":"\t01019012480 \u003cola@example.no\u003e\n"}"# + "\n",
+                           count: Masker.blankedInPlaceLimit / 2)),
     ])
-    func blankedInPlace(input: String) throws {
-        let bytes = Array(input.utf8)
+    func blankedInPlace(input: Input) throws {
+        let bytes = Array(input.text.utf8)
         var results: [[UInt8]] = []
         for writable in [true, false] {
             let filter = try Fixture.filter()
