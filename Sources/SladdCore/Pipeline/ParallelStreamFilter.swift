@@ -413,7 +413,6 @@ final class StreamBlockPool: @unchecked Sendable {
     }
 }
 
-
 /// A thread that can be waited for.
 final class WriterThread: @unchecked Sendable {
     private let body: () -> Void
