@@ -25,7 +25,8 @@ struct JSONLineTests {
                 value += piece
             }
             let document = Array(#"{"key":""#.utf8) + value + Array(#"","n":[1,"x"]}"#.utf8)
-            let ours = document.withUnsafeBufferPointer { JSONLine.parse($0.baseAddress!, from: 0, to: $0.count) { _ in } }
+            var tokens: [JSONLine.Token] = []
+            let ours = document.withUnsafeBufferPointer { JSONLine.parse($0.baseAddress!, from: 0, to: $0.count, into: &tokens) }
             let foundation = (try? JSONSerialization.jsonObject(with: Data(document))) != nil
             #expect(ours == foundation, "\(String(decoding: document, as: UTF8.self).debugDescription)")
         }

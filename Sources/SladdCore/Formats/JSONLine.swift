@@ -31,12 +31,15 @@ struct JSONLine {
 
     static let maximumDepth = 64
 
-    /// Calls `visit` for each token in order; returns false (having maybe visited some) when
+    /// Appends each token to `tokens` in order; returns false (having maybe appended some) when
     /// `start..<end` is not exactly one JSON value with optional surrounding whitespace.
-    static func parse(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int, visit: (Token) -> Void) -> Bool {
+    ///
+    /// An `inout` array rather than a visitor closure: the closure's context was retained and
+    /// released at every token (7.1 M of 318.5 M instructions on 8 MB with PII on every line).
+    static func parse(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int, into tokens: inout [Token]) -> Bool {
         var parser = Parser(base: base, cursor: start, end: end)
         parser.skipSpace()
-        guard parser.value(depth: 0, visit: visit) else { return false }
+        guard parser.value(depth: 0, into: &tokens) else { return false }
         parser.skipSpace()
         return parser.cursor == end
     }
@@ -54,7 +57,7 @@ struct JSONLine {
             while cursor < end, JSONLine.isSpace(base[cursor]) { cursor += 1 }
         }
 
-        mutating func value(depth: Int, visit: (Token) -> Void) -> Bool {
+        mutating func value(depth: Int, into tokens: inout [Token]) -> Bool {
             guard cursor < end, depth < JSONLine.maximumDepth else { return false }
             switch base[cursor] {
             case 0x7B: // {
@@ -63,12 +66,12 @@ struct JSONLine {
                 if cursor < end && base[cursor] == 0x7D { cursor += 1; return true }
                 while true {
                     guard cursor < end, base[cursor] == 0x22, let key = string(kind: .key) else { return false }
-                    visit(key)
+                    tokens.append(key)
                     skipSpace()
                     guard cursor < end, base[cursor] == 0x3A else { return false }
                     cursor += 1
                     skipSpace()
-                    guard value(depth: depth + 1, visit: visit) else { return false }
+                    guard value(depth: depth + 1, into: &tokens) else { return false }
                     skipSpace()
                     guard cursor < end else { return false }
                     if base[cursor] == 0x2C { cursor += 1; skipSpace(); continue }
@@ -81,7 +84,7 @@ struct JSONLine {
                 skipSpace()
                 if cursor < end && base[cursor] == 0x5D { cursor += 1; return true }
                 while true {
-                    guard value(depth: depth + 1, visit: visit) else { return false }
+                    guard value(depth: depth + 1, into: &tokens) else { return false }
                     skipSpace()
                     guard cursor < end else { return false }
                     if base[cursor] == 0x2C { cursor += 1; skipSpace(); continue }
@@ -91,14 +94,14 @@ struct JSONLine {
                 }
             case 0x22:
                 guard let token = string(kind: .string) else { return false }
-                visit(token)
+                tokens.append(token)
                 return true
             case 0x74: return literal("true")
             case 0x66: return literal("false")
             case 0x6E: return literal("null")
             default:
                 guard let token = number() else { return false }
-                visit(token)
+                tokens.append(token)
                 return true
             }
         }

@@ -258,7 +258,7 @@ extension Masker {
     private func applyJSON(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int, matches list: inout [Match],
                            nested: Bool, counters: inout Counters) -> Bool {
         tokens.removeAll(keepingCapacity: true)
-        guard JSONLine.parse(base, from: start, to: end, visit: { tokens.append($0) }) else { return false }
+        guard JSONLine.parse(base, from: start, to: end, into: &tokens) else { return false }
         let documentTokens = tokens
         // Which strings are read decoded: those with escapes that may spell part of an identifier
         // (not only separators, which the blanked copy already stood in for), or percent escapes.
