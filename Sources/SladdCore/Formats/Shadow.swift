@@ -382,10 +382,8 @@ enum JSONEscapes {
     static func hasOnlySeparatorEscapes(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Bool {
         var cursor = start
         while cursor < end {
-            guard base[cursor] == 0x5C else {
-                cursor += 1
-                continue
-            }
+            cursor = nextBackslash(base, from: cursor, to: end)
+            guard cursor < end else { return true }
             let length = separatorEscapeLength(base, at: cursor, end: end)
             guard length > 0 else { return false }
             cursor += length
