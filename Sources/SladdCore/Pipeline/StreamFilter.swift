@@ -120,10 +120,10 @@ public final class StreamFilter {
             counters.bytesOut += output.count - before
             return
         }
-        // A block with a line long enough for windows: the stream's own path (rare, so copied),
-        // which works in `self.output` and appends to `output`.
+        // A block with a line long enough for windows: the stream's own path, which reads the block
+        // into `buffer`, works in `self.output` and appends to `output`.
         precondition(output !== self.output, "the stream's path writes through the filter's own buffer")
-        var source = BytesSource(Array(UnsafeBufferPointer(start: base, count: count)))
+        var source = BorrowedBytesSource(base, count: count)
         var sink = OutputBufferSink(output: output)
         do { try run(from: &source, to: &sink) } catch { preconditionFailure("in-memory I/O cannot fail: \(error)") }
     }
