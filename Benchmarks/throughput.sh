@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Whole-process throughput and peak memory of the release binary on a generated container-log mix.
+# Whole-process throughput of the release binary on a generated container-log mix (peak memory:
+# Benchmarks/memory.sh).
 #
 #   Benchmarks/throughput.sh [MB] [PII-SHARE]      e.g. Benchmarks/throughput.sh 64 0.03
 #
-# Prints MB/s (median of 5 runs, hyperfine) for 1%, PII-SHARE and 100% PII lines, the `cat` ceiling,
-# and peak RSS for a 1 GiB stream and for a 256 MiB line without a newline.
+# Prints MB/s (median of 5 runs, hyperfine) for 1%, PII-SHARE and 100% PII lines, and the `cat` ceiling.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 mb=${1:-64}
@@ -28,11 +28,3 @@ for pii in 0.01 "$share" 1.0; do
   printf '%-40s %s\n' "sladd, PII in $pii of lines" "$(mbps "$bin" "$out/corpus-$mb-$pii.log")"
 done
 
-# Peak memory: a 1 GiB stream, and a 256 MiB line without a newline.
-reps=$(( (1024 + mb - 1) / mb ))
-rss=$( { for _ in $(seq "$reps"); do cat "$corpus"; done; } | /usr/bin/time -f '%M' "$bin" 2>&1 >/dev/null | tail -1)
-printf '%-40s %s KiB\n' "peak RSS, $((reps * mb)) MiB stream" "$rss"
-set +o pipefail
-rss=$( { yes 'abcdefghij 01019012480 ' | tr -d '\n' | head -c $((256 << 20)); } | /usr/bin/time -f '%M' "$bin" 2>&1 >"$out/longline.out" | tail -1)
-left=$(grep -c 01019012480 "$out/longline.out" || true)
-printf '%-40s %s KiB (identifiers left: %s)\n' "peak RSS, 256 MiB line, no newline" "$rss" "$left"
