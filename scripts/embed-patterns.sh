@@ -16,6 +16,27 @@ out=Sources/SladdCore/Rules/BuiltinPatterns.swift
     printf '        """####),\n'
   done
   echo "    ]"
+  echo ""
+  echo "    /// The same files with each rule's \`match\`, \`no_match\` and \`examples\` lists blanked (lines kept, so"
+  echo "    /// rules keep their line numbers): what a run parses at start-up. The examples are for"
+  echo "    /// \`sladd patterns test\` and the test suite, and were half of the YAML Yams parsed at every start."
+  echo "    static let withoutExamples: [(name: String, text: String)] = ["
+  for f in Patterns/*.yaml; do
+    printf '        ("%s", ####"""\n' "$(basename "$f")"
+    # A key line `match:`/`no_match:`/`examples:` and what belongs to it: deeper lines, list items at
+    # its own indent, comments and empty lines. A test checks the result parses to the same rules.
+    awk '{
+      indent = match($0, /[^ ]/) - 1
+      if (skipping) {
+        if (indent < 0 || $0 ~ /^ *#/ || indent > key || (indent == key && $0 ~ /^ *- /)) { print ""; next }
+        skipping = 0
+      }
+      if ($0 ~ /^ *(match|no_match|examples):/) { skipping = 1; key = indent; print ""; next }
+      print
+    }' "$f" | sed 's/^/        /' | sed 's/^ *$//'
+    printf '        """####),\n'
+  done
+  echo "    ]"
   echo "}"
 } > "$out"
 echo "wrote $out"

@@ -31,7 +31,7 @@ struct RuleOptions: ParsableArguments {
 
     /// Loads and combines the packs, applies the switches and overrides, and checks the result.
     func ruleSet() throws -> RuleSet {
-        var packs = noDefaultPatterns ? [] : try RuleSet.builtinPacks()
+        var packs = noDefaultPatterns ? [] : try RuleSet.builtinPacks(examples: false)
         for path in patternPaths { packs += try RulePack.load(path: path) }
         var ruleSet = try RuleSet(packs: packs, pseudonymKey: try pseudonymKey())
         try ruleSet.select(enable: enable, disable: disable)

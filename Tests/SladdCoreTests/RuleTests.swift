@@ -25,6 +25,23 @@ struct RuleTests {
         #expect(onDisk == BuiltinPatterns.files.map(\.name).sorted())
     }
 
+    @Test func builtInPacksWithoutExamplesHoldTheSameRules() throws {
+        let full = try RuleSet.builtinPacks()
+        let bare = try RuleSet.builtinPacks(examples: false)
+        #expect(bare.map(\.name) == full.map(\.name))
+        for (withExamples, without) in zip(full, bare) {
+            var expected = withExamples
+            for index in expected.rules.indices { expected.rules[index].examples = RuleExamples() }
+            // Rule by rule, so that a difference names its rule; the source line is part of a rule.
+            #expect(without.rules.count == expected.rules.count, "\(without.name): rules differ in number")
+            for (rule, expectedRule) in zip(without.rules, expected.rules) {
+                #expect(rule == expectedRule, "\(rule.id) differs once its examples are blanked")
+            }
+            #expect(without.description == expected.description && without.file == expected.file)
+        }
+        #expect(full.flatMap(\.rules).allSatisfy { $0.examples.count > 0 })
+    }
+
     @Test func exampleRunnerCatchesAWrongExample() throws {
         let yaml = """
             pack: broken

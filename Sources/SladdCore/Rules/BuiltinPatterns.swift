@@ -329,4 +329,337 @@ enum BuiltinPatterns {
                 output: 'password="[secret]"'
         """####),
     ]
+
+    /// The same files with each rule's `match`, `no_match` and `examples` lists blanked (lines kept, so
+    /// rules keep their line numbers): what a run parses at start-up. The examples are for
+    /// `sladd patterns test` and the test suite, and were half of the YAML Yams parsed at every start.
+    static let withoutExamples: [(name: String, text: String)] = [
+        ("default.yaml", ####"""
+        # Personal identifiers, found by built-in detectors that validate checksums and dates.
+        # Every example below is run by `swift test` and by `sladd patterns test`.
+        pack: default
+        description: Norwegian identity and account numbers, emails, +47 phone numbers, payment cards, IBANs
+        rules:
+          - id: no.fnr
+            label: fnr
+            description: Fødselsnummer, D-nummer, H-nummer and synthetic test numbers (mod-11 on both control digits and a real date)
+            detector: no.fnr
+            action: token
+            # options: { accept_2032_controls: true }   # from 2032 the first control digit may leave remainder 0-3
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+          - id: pii.key_value
+            label: id
+            description: 'Values of keys that name an identity number (fnr=, "personnummer": …, ssn:), masked whole, checksum or not'
+            regex: '(?i)(?<![A-Za-z0-9])(?:fnr|f(?:o|ø|oe)dselsnummer|personnummer|personnr|ssn|social_security_number|national_id|birth_number)\]?["'']?\s*[=:]\s*(?![a-z]{16}\])(?|"((?:[^"\\]|\\.)++)"|"([^"]+)"|''([^'']+)''|([^\s"'',;&{}()\[\]<>]+))'
+            group: 1
+            prefilter: [fnr, dselsnummer, personnummer, personnr, ssn, social_security, national_id, birth_number]
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+          - id: no.fh
+            label: fh-nummer
+            description: FH-nummer (health care help numbers, first digit 8 or 9, no date); rare, off by default
+            detector: no.fh
+            enabled: false
+
+
+
+          - id: email
+            label: email
+            description: Email addresses (practical RFC 5321), in any case, inside <>, quotes, mailto:, URLs
+            detector: email
+            action: token
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+          - id: no.phone
+            label: phone
+            description: Norwegian phone numbers with +47 or 0047 and eight digits in the usual groupings
+            detector: no.phone
+            action: token
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+          - id: card
+            label: card
+            description: Payment card numbers (13-19 digits, an issuer's prefix and length, Luhn), plain or grouped, not glued to an id by _ or _-
+            detector: card
+            action: token
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+          - id: iban
+            label: iban
+            description: IBANs of every country (mod-97 and the country's length; a Norwegian BBAN also by mod-11)
+            detector: iban
+            action: token
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+          - id: no.account
+            label: kontonummer
+            description: Norwegian bank account numbers written 1234.56.78901 or 1234 56 78901 (mod-11)
+            detector: no.account
+            action: token
+
+
+
+
+
+
+
+
+
+
+
+        """####),
+        ("network.yaml", ####"""
+        # Network addresses. IP addresses are personal data in some settings (GDPR recital 30) but are what
+        # operators debug with, so these rules are off by default: `sladd --enable ip`.
+        pack: network
+        description: IPv4 and IPv6 addresses (off by default)
+        rules:
+          - id: ip.v4
+            label: ip
+            description: IPv4 addresses with octets 0-255
+            regex: '(?<![0-9.])(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(?![0-9]|\.[0-9])'
+            enabled: false
+
+
+
+
+
+
+          - id: ip.v6
+            label: ip
+            description: IPv6 addresses, full and compressed
+            regex: '(?i)(?<![0-9a-z:._-])(?:(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}|(?:[0-9a-f]{1,4}:){1,7}:|(?:[0-9a-f]{1,4}:){1,6}:[0-9a-f]{1,4}|(?:[0-9a-f]{1,4}:){1,5}(?::[0-9a-f]{1,4}){1,2}|(?:[0-9a-f]{1,4}:){1,4}(?::[0-9a-f]{1,4}){1,3}|(?:[0-9a-f]{1,4}:){1,3}(?::[0-9a-f]{1,4}){1,4}|(?:[0-9a-f]{1,4}:){1,2}(?::[0-9a-f]{1,4}){1,5}|[0-9a-f]{1,4}:(?::[0-9a-f]{1,4}){1,6}|:(?::[0-9a-f]{1,4}){1,7})(?![0-9a-z:_-])'
+            prefilter: [":"]
+            enabled: false
+
+
+        """####),
+        ("secrets.yaml", ####"""
+        # Secrets found by PCRE2 patterns. A rule's `prefilter` lists literals (any case) of which every match
+        # holds one; lines without them never reach PCRE2. A `match` example without a prefilter literal fails.
+        pack: secrets
+        description: Tokens, keys and passwords
+        rules:
+          - id: secret.jwt
+            label: jwt
+            description: JSON Web Tokens (header and payload start with eyJ)
+            regex: '\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*'
+            prefilter: [eyJ]
+
+
+
+
+
+
+
+          - id: secret.bearer
+            label: bearer-token
+            description: Bearer tokens anywhere in a line (16 characters or more)
+            regex: '(?i)\bbearer\s+([A-Za-z0-9._~+/-]{16,}=*)'
+            group: 1
+            prefilter: [bearer]
+
+
+
+
+
+
+          - id: secret.authorization
+            label: credentials
+            description: The credential of an Authorization header or field, whatever its scheme (Basic, Token, ...)
+            regex: '(?i)\bauthorization["'']?\s*[:=]\s*["'']?(?:(?:basic|bearer|token|digest|negotiate|apikey|sso-key)\s+)?([^\s"'',;]+)'
+            group: 1
+            prefilter: [authorization]
+
+
+
+
+
+
+
+
+          - id: secret.aws_access_key_id
+            label: aws-key
+            description: AWS access key ids
+            regex: '\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b'
+            prefilter: [AKIA, ASIA, ABIA, ACCA]
+
+
+
+
+
+
+          - id: secret.github_token
+            label: github-token
+            description: GitHub personal access, OAuth, app and refresh tokens
+            regex: '\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b'
+            prefilter: [ghp_, gho_, ghu_, ghs_, ghr_, github_pat_]
+
+
+
+          - id: secret.google_api_key
+            label: google-api-key
+            description: Google API keys
+            regex: '\bAIza[0-9A-Za-z_-]{35}'
+            prefilter: [AIza]
+
+
+
+          - id: secret.slack_token
+            label: slack-token
+            description: Slack bot, user and app tokens
+            regex: '\bxox[abposr]-[A-Za-z0-9-]{10,}'
+            prefilter: [xox]
+
+
+
+          - id: secret.url_credentials
+            label: credentials
+            description: The user:password part of scheme://user:password@host
+            regex: '\b[A-Za-z][A-Za-z0-9+.-]{1,15}://([^\s/?#@:"''<>]+:[^\s/?#"''<>]*)@'
+            group: 1
+            prefilter: ["://"]
+
+
+
+
+
+
+
+
+          - id: secret.key_value
+            label: secret
+            description: 'Values of password=, secret=, token=, api_key= style pairs (also "key": "value" and key: value)'
+            regex: '(?i)(?<![A-Za-z0-9\[])(?:password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|accountkey|sharedaccesskey)["'']?\s*[=:]\s*(?|"((?:[^"\\]|\\.)++)"|"([^"]+)"|''([^'']+)''|(?![A-Za-z_$][\w$.]*@[0-9a-fA-F]+\b)([^\s"'',;&{}()\[\]<>]++)(?!\s*[{(\[]))'
+            group: 1
+            prefilter: [passw, passp, secret, token, api_key, api-key, apikey, access_key, access-key, accesskey, private_key, private-key, privatekey, accountkey]
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+        """####),
+    ]
 }

@@ -23,10 +23,11 @@ public struct RuleSet: Sendable {
         self.pseudonymKey = pseudonymKey
     }
 
-    /// The packs built into sladd (a copy of `Patterns/`).
-    public static func builtinPacks() throws(ConfigurationError) -> [RulePack] {
+    /// The packs built into sladd (a copy of `Patterns/`). Without `examples`, each rule's examples
+    /// are left out, which is all a run needs and spares parsing them at start-up.
+    public static func builtinPacks(examples: Bool = true) throws(ConfigurationError) -> [RulePack] {
         var packs: [RulePack] = []
-        for (name, text) in BuiltinPatterns.files {
+        for (name, text) in examples ? BuiltinPatterns.files : BuiltinPatterns.withoutExamples {
             packs.append(try RulePack(yaml: text, file: "Patterns/\(name)"))
         }
         return packs
