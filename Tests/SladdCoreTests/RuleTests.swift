@@ -107,4 +107,26 @@ struct RuleTests {
         #expect(filter.counters.errors[.regexLimit] == 1)
         #expect(filter.counters.lines == 3)
     }
+
+    /// `--jobs` workers share the compiled pattern of one filter; each must keep the rule's own limit.
+    /// `(a+)+$` on 18 `a` and a `b` takes about 524,000 steps (pcre2test `find_limits`): past the
+    /// rule's 10,000, far below the default limit.
+    @Test func aFilterForAnotherThreadKeepsTheRuleLimit() throws {
+        let yaml = """
+            pack: hostile
+            rules:
+              - id: team.slow
+                regex: '(a+)+$'
+                match_limit: 10000
+            """
+        let input = Array("x \(String(repeating: "a", count: 18))b\n".utf8)
+        let filter = try StreamFilter(ruleSet: RuleSet(packs: [RulePack(yaml: yaml, file: "slow.yaml")]))
+        for candidate in [filter.forAnotherThread(), filter] {
+            #expect(String(decoding: candidate.mask(input), as: UTF8.self) == String(decoding: Masker.withheldMarker, as: UTF8.self) + "\n")
+            #expect(candidate.counters.errors[.regexLimit] == 1)
+        }
+        var defaults = try RulePack(yaml: yaml.replacingOccurrences(of: "match_limit: 10000", with: ""), file: "slow.yaml")
+        defaults.name = "default-limit"
+        #expect(try StreamFilter(ruleSet: RuleSet(packs: [defaults])).mask(input) == input)
+    }
 }

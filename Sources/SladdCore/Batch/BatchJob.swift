@@ -83,7 +83,9 @@ public final class BatchJob: @unchecked Sendable {
     }
 
     public let options: Options
-    private let makeFilter: () throws(ConfigurationError) -> StreamFilter
+    /// The rules compiled once: each worker, and each driver thread's long-line filter, masks with
+    /// a filter made from it for its own thread.
+    private let template: StreamFilter
     private let ruleCount: Int
     /// Blocks, masked blocks and gzip members, reused from block to block and file to file. Blocks
     /// from 128 KiB are mapped on their own (`Allocator`): a fresh array per block cost a `mmap`, a
@@ -94,16 +96,13 @@ public final class BatchJob: @unchecked Sendable {
                 options: Options) throws(ConfigurationError) {
         self.options = options
         ruleCount = ruleSet.rules.count
-        makeFilter = { () throws(ConfigurationError) -> StreamFilter in
-            try StreamFilter(ruleSet: ruleSet, configuration: filterConfiguration)
-        }
-        _ = try makeFilter()  // report a bad rule set now, not in a thread
+        template = try StreamFilter(ruleSet: ruleSet, configuration: filterConfiguration)  // a bad rule set fails here
     }
 
     /// Runs over `files` (largest first, so the long ones start early) and returns a report per
     /// file, in the order given.
     public func run(_ files: [BatchFile], progress: BatchProgress) throws(ConfigurationError) -> [FileReport] {
-        let pool = try WorkerPool(count: options.jobs, makeFilter: makeFilter)
+        let pool = WorkerPool(count: options.jobs, template: template)
         defer { pool.close() }
         let order = files.indices.sorted { files[$0].size > files[$1].size }
         let state = DriverState(count: files.count)
@@ -251,7 +250,7 @@ public final class BatchJob: @unchecked Sendable {
                     guard pending.count >= options.maxBlockSize else { continue }
                     // A very long line: the rest of this file goes through one filter, in windows.
                     try blocks.finish(write: write)
-                    let filter = try sequentialFilter ?? makeFilter()
+                    let filter = sequentialFilter ?? template.forAnotherThread()
                     sequentialFilter = filter
                     var chained = ChainedSource(prefix: pending, rest: source)
                     var sink = BlockSink(gzipLevel: gzipLevel, writer: writesOutput ? writer : nil)

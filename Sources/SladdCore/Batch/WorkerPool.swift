@@ -31,10 +31,11 @@ final class WorkerPool: @unchecked Sendable {
     private var closed = false
     private var threads: [Thread] = []
 
-    init(count: Int, makeFilter: () throws(ConfigurationError) -> StreamFilter) throws(ConfigurationError) {
+    /// `count` workers, each with a filter like `template` (sharing its compiled rules).
+    init(count: Int, template: StreamFilter) {
         if count > 1 { Allocator.keepLargeBlocksMapped() }
         for index in 0..<count {
-            let worker = Worker(filter: try makeFilter())
+            let worker = Worker(filter: template.forAnotherThread())
             let thread = Thread { [self] in self.work(as: worker) }
             thread.name = "sladd-worker-\(index)"
             thread.stackSize = 1 << 20

@@ -57,8 +57,17 @@ public final class Masker {
     /// Marks a line withheld because a regex hit its limit: written instead of the line, never its content.
     static let withheldRule = -1
 
-    public init(ruleSet: RuleSet, format: LineFormat = .auto) throws(ConfigurationError) {
-        let compiled = try ruleSet.compiledRegexes()
+    public convenience init(ruleSet: RuleSet, format: LineFormat = .auto) throws(ConfigurationError) {
+        self.init(ruleSet: ruleSet, format: format, compiled: try ruleSet.compiledRegexes())
+    }
+
+    /// A masker with the same rules for another thread, sharing the compiled patterns.
+    func forAnotherThread() -> Masker {
+        Masker(ruleSet: ruleSet, format: format,
+               compiled: Dictionary(uniqueKeysWithValues: regexRules.map { ($0.ruleIndex, CompiledRegex(sharing: $0.regex)) }))
+    }
+
+    private init(ruleSet: RuleSet, format: LineFormat, compiled: [Int: CompiledRegex]) {
         self.ruleSet = ruleSet
         self.format = format
         var configuration = BuiltinScanner.Configuration()

@@ -44,9 +44,7 @@ public final class ParallelStreamFilter: LogFilter, @unchecked Sendable {
         self.jobs = jobs
         self.blockSize = max(4096, blockSize)
         self.ruleSet = ruleSet
-        pool = try WorkerPool(count: jobs) { () throws(ConfigurationError) in
-            try StreamFilter(ruleSet: ruleSet, configuration: configuration)
-        }
+        pool = WorkerPool(count: jobs, template: try StreamFilter(ruleSet: ruleSet, configuration: configuration))
         // A block holds lines up to `maxLineBytes` and what one read brought after them; usually
         // `blockSize` and at most one read more, which is what a block keeps between uses.
         let usualBlock = self.blockSize + configuration.readSize

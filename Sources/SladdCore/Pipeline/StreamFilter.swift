@@ -37,16 +37,26 @@ public final class StreamFilter {
     private let buffer: UnsafeMutablePointer<UInt8>
     private let capacity: Int
 
-    public init(ruleSet: RuleSet, configuration: Configuration = Configuration()) throws(ConfigurationError) {
+    public convenience init(ruleSet: RuleSet, configuration: Configuration = Configuration()) throws(ConfigurationError) {
         // At most 1 GiB: decoded text keeps 32-bit offsets into the window (`Shadow`).
         guard (4096...(1 << 30)).contains(configuration.maxLineBytes) else {
             throw ConfigurationError("the line limit must be at least 4096 bytes and at most 1 GiB (--max-line-bytes)")
         }
         var configuration = configuration
         configuration.windowOverlap = min(configuration.windowOverlap, configuration.maxLineBytes / 4)
+        self.init(checked: configuration, masker: try Masker(ruleSet: ruleSet, format: configuration.format))
+    }
+
+    /// A filter with the same rules and configuration for another thread (a worker of `--jobs` or
+    /// of a batch job): the compiled patterns are shared, the buffers and counters are its own.
+    func forAnotherThread() -> StreamFilter {
+        StreamFilter(checked: configuration, masker: masker.forAnotherThread())
+    }
+
+    private init(checked configuration: Configuration, masker: Masker) {
         self.configuration = configuration
-        masker = try Masker(ruleSet: ruleSet, format: configuration.format)
-        counters = Counters(ruleCount: ruleSet.rules.count)
+        self.masker = masker
+        counters = Counters(ruleCount: masker.ruleSet.rules.count)
         output = OutputBuffer(capacity: configuration.flushThreshold + (64 << 10))
         capacity = configuration.maxLineBytes + configuration.lookBehind + configuration.readSize
         buffer = .allocate(capacity: capacity)

@@ -5,6 +5,9 @@ import CPCRE2
 /// Patterns run in 8-bit, non-UTF mode: they match bytes, so invalid UTF-8 in a log cannot make a match
 /// fail. Every match runs under a match limit, a depth limit and a bounded JIT stack, so a pattern that
 /// backtracks catastrophically ends with `.limitExceeded` instead of hanging the stream.
+///
+/// One instance per thread: its match data and JIT stack are reused from call to call. Threads with
+/// the same rules share the compiled pattern and its JIT code (`init(sharing:)`), which PCRE2 allows.
 final class CompiledRegex {
     enum Outcome: Equatable {
         case match(start: Int, end: Int)
@@ -23,7 +26,9 @@ final class CompiledRegex {
     let usesJIT: Bool
     /// The capture group whose bytes are masked (0 is the whole match).
     let group: Int
-    private let code: OpaquePointer
+    private let limits: Limits
+    private let compiled: Code
+    private var code: OpaquePointer { compiled.pointer }
     private let matchData: OpaquePointer
     private let matchContext: OpaquePointer
     private let jitStack: OpaquePointer?
@@ -40,7 +45,8 @@ final class CompiledRegex {
         }) else {
             throw RegexCompileError(message: Self.message(for: errorCode), offset: errorOffset)
         }
-        code = compiled
+        self.compiled = Code(compiled)  // frees it, also when a check below throws
+        self.limits = limits
 
         var resolvedGroup = 0
         if let group {
@@ -51,13 +57,11 @@ final class CompiledRegex {
             } else {
                 let number = pcre2_substring_number_from_name_8(compiled, group)
                 guard number > 0 else {
-                    pcre2_code_free_8(compiled)
                     throw RegexCompileError(message: "the pattern has no group named '\(group)'", offset: nil)
                 }
                 resolvedGroup = Int(number)
             }
             guard resolvedGroup >= 0 && resolvedGroup <= Int(captureCount) else {
-                pcre2_code_free_8(compiled)
                 throw RegexCompileError(
                     message: "group \(resolvedGroup) does not exist (the pattern has \(captureCount) groups)",
                     offset: nil)
@@ -66,24 +70,45 @@ final class CompiledRegex {
         self.group = resolvedGroup
 
         usesJIT = jit && pcre2_jit_compile_8(compiled, UInt32(PCRE2_JIT_COMPLETE)) == 0
-        matchData = pcre2_match_data_create_from_pattern_8(compiled, nil)
-        matchContext = pcre2_match_context_create_8(nil)
+        (matchData, matchContext, jitStack) = Self.matchState(for: compiled, limits: limits, jit: usesJIT)
+    }
+
+    /// The same pattern for another thread: the compiled code and its JIT code are shared, the match
+    /// data, limits and JIT stack are its own. Compiling and JIT-compiling the default rules again
+    /// for each `--jobs` worker cost about 1.6 M instructions per worker at start-up.
+    init(sharing other: CompiledRegex) {
+        pattern = other.pattern
+        usesJIT = other.usesJIT
+        group = other.group
+        limits = other.limits
+        compiled = other.compiled
+        (matchData, matchContext, jitStack) = Self.matchState(for: other.compiled.pointer, limits: other.limits, jit: other.usesJIT)
+    }
+
+    private static func matchState(for code: OpaquePointer, limits: Limits, jit: Bool)
+        -> (matchData: OpaquePointer, matchContext: OpaquePointer, jitStack: OpaquePointer?) {
+        let matchData = pcre2_match_data_create_from_pattern_8(code, nil)!
+        let matchContext = pcre2_match_context_create_8(nil)!
         pcre2_set_match_limit_8(matchContext, limits.matchLimit)
         pcre2_set_depth_limit_8(matchContext, limits.depthLimit)
         pcre2_set_heap_limit_8(matchContext, 64 * 1024)  // KiB, for the interpreter's backtracking frames
-        if usesJIT {
-            jitStack = pcre2_jit_stack_create_8(32 * 1024, limits.jitStackBytes, nil)
-            pcre2_jit_stack_assign_8(matchContext, nil, UnsafeMutableRawPointer(jitStack))
-        } else {
-            jitStack = nil
-        }
+        guard jit else { return (matchData, matchContext, nil) }
+        let jitStack = pcre2_jit_stack_create_8(32 * 1024, limits.jitStackBytes, nil)
+        pcre2_jit_stack_assign_8(matchContext, nil, UnsafeMutableRawPointer(jitStack))
+        return (matchData, matchContext, jitStack)
+    }
+
+    /// A compiled pattern, freed with its last user.
+    private final class Code: @unchecked Sendable {  // immutable once compiled: PCRE2 lets threads share it
+        let pointer: OpaquePointer
+        init(_ pointer: OpaquePointer) { self.pointer = pointer }
+        deinit { pcre2_code_free_8(pointer) }
     }
 
     deinit {
         if let jitStack { pcre2_jit_stack_free_8(jitStack) }
         pcre2_match_context_free_8(matchContext)
         pcre2_match_data_free_8(matchData)
-        pcre2_code_free_8(code)
     }
 
     /// The next match at or after `startOffset` in `subject[0..<length]`, as offsets of `group`.
