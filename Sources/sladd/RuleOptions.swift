@@ -47,8 +47,10 @@ struct RuleOptions: ParsableArguments {
                 throw ConfigurationError("cannot read the key file '\(hmacKeyFile)'; check the path and its permissions")
             }
             key = Array(data)
-        } else if let value = ProcessInfo.processInfo.environment["SLADD_HMAC_KEY"] {
-            key = Array(value.utf8)
+        } else if let value = getenv("SLADD_HMAC_KEY") {
+            // Not ProcessInfo's `environment`: it copies the whole environment into a dictionary
+            // first, 0.5 M instructions at every start.
+            key = Array(UnsafeBufferPointer(start: UnsafeRawPointer(value).assumingMemoryBound(to: UInt8.self), count: strlen(value)))
         }
         guard var key else { return nil }
         while let last = key.last, last == 0x0A || last == 0x0D { key.removeLast() }
