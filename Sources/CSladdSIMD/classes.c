@@ -18,6 +18,9 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /// Every class of 64 bytes the pass uses (bit i: byte i).
 typedef struct {
@@ -232,4 +235,28 @@ size_t sladd_visit_blocks(const uint8_t *base, size_t from, size_t to, unsigned 
     if (__builtin_cpu_supports("avx2")) return visit_blocks_avx2(base, from, to, flags, previous, blocks, count, visited_blocks);
 #endif
     return sladd_visit_blocks_portable(base, from, to, flags, previous, blocks, count, visited_blocks);
+}
+
+void sladd_alphanumeric_and_space_masks(const uint8_t *p, uint64_t *alphanumeric, uint64_t *spaces) {
+    uint64_t letters_or_digits = 0, blanks = 0;
+#if defined(__SSE2__)
+    // SSE2 is in every x86-64: no dispatch for a call made at every IBAN candidate.
+    for (int part = 0; part < 3; part++) {
+        const __m128i bytes = _mm_loadu_si128((const __m128i *)(p + 16 * part));
+        __m128i digit = _mm_sub_epi8(bytes, _mm_set1_epi8('0'));
+        digit = _mm_cmpeq_epi8(_mm_min_epu8(digit, _mm_set1_epi8(9)), digit);
+        __m128i letter = _mm_sub_epi8(_mm_or_si128(bytes, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
+        letter = _mm_cmpeq_epi8(_mm_min_epu8(letter, _mm_set1_epi8(25)), letter);
+        letters_or_digits |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_or_si128(digit, letter)) << (16 * part);
+        blanks |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_set1_epi8(' '))) << (16 * part);
+    }
+#else
+    for (unsigned i = 0; i < 48; i++) {
+        const uint8_t byte = p[i];
+        if ((uint8_t)(byte - '0') <= 9 || (uint8_t)((byte | 0x20) - 'a') <= 25) letters_or_digits |= 1ull << i;
+        if (byte == ' ') blanks |= 1ull << i;
+    }
+#endif
+    *alphanumeric = letters_or_digits;
+    *spaces = blanks;
 }

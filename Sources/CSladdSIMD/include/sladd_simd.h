@@ -75,6 +75,11 @@ size_t sladd_visit_blocks_portable(const uint8_t *base, size_t from, size_t to, 
                                    sladd_byte_classes *previous, sladd_block_visits *blocks, size_t count,
                                    uint64_t *visited_blocks);
 
+/// Bit i of `*alphanumeric`: byte i of the 48 at `p` is an ASCII letter or digit; of `*spaces`: it is
+/// a space. The IBAN detector checks a candidate's shape against these (48 bytes hold the longest
+/// IBAN in groups, 42, and the byte after it).
+void sladd_alphanumeric_and_space_masks(const uint8_t *p, uint64_t *alphanumeric, uint64_t *spaces);
+
 /// The number of `\n` bytes in `base[0..<length]`.
 size_t sladd_count_newlines(const uint8_t *base, size_t length);
 
