@@ -90,16 +90,18 @@ struct RuleTests {
         #expect(throws: ConfigurationError.self) { try ruleSet.overrideActions(["email=shred"]) }
     }
 
+    /// A pattern that backtracks catastrophically, under a match limit far below PCRE2's default.
+    static let backtrackingPack = """
+        pack: hostile
+        rules:
+          - id: team.evil
+            regex: '(a+)+$'
+            match_limit: 10000
+        """
+
     /// A pattern that backtracks catastrophically hits its limit: the line is withheld, counted, never hung.
     @Test func hostileRegexFailsClosed() throws {
-        let yaml = """
-            pack: hostile
-            rules:
-              - id: team.evil
-                regex: '(a+)+$'
-                match_limit: 10000
-            """
-        let pack = try RulePack(yaml: yaml, file: "hostile.yaml")
+        let pack = try RulePack(yaml: Self.backtrackingPack, file: "hostile.yaml")
         let filter = try StreamFilter(ruleSet: RuleSet(packs: [pack]))
         let evil = String(repeating: "a", count: 5000) + "b"
         let output = String(decoding: filter.mask(Array("fine\n\(evil)\r\nalso fine\n".utf8)), as: UTF8.self)
@@ -112,21 +114,14 @@ struct RuleTests {
     /// `(a+)+$` on 18 `a` and a `b` takes about 524,000 steps (pcre2test `find_limits`): past the
     /// rule's 10,000, far below the default limit.
     @Test func aFilterForAnotherThreadKeepsTheRuleLimit() throws {
-        let yaml = """
-            pack: hostile
-            rules:
-              - id: team.slow
-                regex: '(a+)+$'
-                match_limit: 10000
-            """
         let input = Array("x \(String(repeating: "a", count: 18))b\n".utf8)
-        let filter = try StreamFilter(ruleSet: RuleSet(packs: [RulePack(yaml: yaml, file: "slow.yaml")]))
+        let filter = try StreamFilter(ruleSet: RuleSet(packs: [RulePack(yaml: Self.backtrackingPack, file: "hostile.yaml")]))
         for candidate in [filter.forAnotherThread(), filter] {
             #expect(String(decoding: candidate.mask(input), as: UTF8.self) == String(decoding: Masker.withheldMarker, as: UTF8.self) + "\n")
             #expect(candidate.counters.errors[.regexLimit] == 1)
         }
-        var defaults = try RulePack(yaml: yaml.replacingOccurrences(of: "match_limit: 10000", with: ""), file: "slow.yaml")
-        defaults.name = "default-limit"
+        let defaults = try RulePack(yaml: Self.backtrackingPack.replacingOccurrences(of: "match_limit: 10000", with: ""),
+                                    file: "hostile.yaml")
         #expect(try StreamFilter(ruleSet: RuleSet(packs: [defaults])).mask(input) == input)
     }
 }
