@@ -93,6 +93,60 @@ struct ParallelTests {
         #expect(parallel.takeCounters().lines == 0, "taking the counters resets them")
     }
 
+    /// A block with a line over the limit is masked where it lies, in the windows `run` cuts when it
+    /// reads `readSize` bytes at a time: the same bytes and every counter the same, oversize lines and
+    /// withheld lines included. Lines of `a…ab` make a backtracking rule hit its limit inside a window.
+    @Test("A block with long lines is masked in place in the stream's windows", arguments: [5, 6, 7] as [UInt64])
+    func blockWindowsAreTheStreams(seed: UInt64) throws {
+        let hostile = try RulePack(yaml: RuleTests.backtrackingPack, file: "hostile.yaml")
+        let ruleSet = try RuleSet(packs: RuleSet.builtinPacks() + [hostile], pseudonymKey: Array("key".utf8))
+        var configuration = Self.configuration
+        configuration.format = .auto
+        var random = SeededRandom(seed: seed)
+        var text = ""
+        for _ in 0..<40 {
+            let target = [200, 4096, 5000, 9000, 14_000].randomElement(using: &random)!
+            // One line in five holds a run the backtracking rule gives up on, somewhere along it.
+            let hostileAt = Int.random(in: 0..<5, using: &random) == 0 ? Int.random(in: 0..<target, using: &random) : -1
+            var line = ""
+            while line.utf8.count < target {
+                if hostileAt >= 0 && line.utf8.count >= hostileAt && !line.contains("aaab") {
+                    line += String(repeating: "a", count: Int.random(in: 20...30, using: &random)) + "b "
+                }
+                switch Int.random(in: 0..<12, using: &random) {
+                case 0: line += Generate.identifier(&random) + " "
+                case 1: line += "{\"mail\":\"" + Generate.email(&random) + "\"} "
+                default: line += Generate.cleanWord(&random) + " "
+                }
+            }
+            text += line + (Bool.random(using: &random) ? "\n" : "\r\n")
+        }
+        let input = Array(text.utf8)
+
+        let stream = try StreamFilter(ruleSet: ruleSet, configuration: configuration)
+        let expected = stream.mask(input)
+        let block = try StreamFilter(ruleSet: ruleSet, configuration: configuration)
+        var copy = input
+        let output = OutputBuffer(capacity: 4096)
+        copy.withUnsafeMutableBufferPointer { bytes in
+            block.mask(bytes.baseAddress!, count: bytes.count, writable: true, into: output)
+        }
+        var actual: [UInt8] = []
+        output.withSpans { spans in
+            for span in spans { actual.append(contentsOf: UnsafeRawBufferPointer(start: span.iov_base, count: span.iov_len)) }
+        }
+        if actual != expected {
+            let first = zip(actual, expected).enumerated().first { $1.0 != $1.1 }?.offset ?? min(actual.count, expected.count)
+            Issue.record("the block's output differs from the stream's from byte \(first) (\(actual.count) and \(expected.count) bytes)")
+        }
+        #expect(copy == input, "escapes blanked in place are put back")
+        let one = stream.takeCounters(), other = block.takeCounters()
+        #expect(one.oversizeLines > 0 && one.errors[.regexLimit] ?? 0 > 0, "the input reaches both paths it means to test")
+        #expect(other.lines == one.lines && other.oversizeLines == one.oversizeLines)
+        #expect(other.bytesIn == one.bytesIn && other.bytesOut == one.bytesOut)
+        #expect(other.matches == one.matches && other.rejected == one.rejected && other.errors == one.errors)
+    }
+
     @Test("A reload waits for the blocks in flight and counts them under the old rules")
     func reloadIsABarrier() throws {
         let ruleSet = try Fixture.ruleSet()

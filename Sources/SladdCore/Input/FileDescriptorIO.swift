@@ -158,41 +158,9 @@ public struct BytesSource: ByteSource {
     public func hasDataReady() -> Bool { true }
 }
 
-/// Bytes the caller keeps valid for as long as the source is read (a block of `--jobs` with a long
-/// line): read from where they lie, not first copied into an array.
-struct BorrowedBytesSource: ByteSource {
-    private let base: UnsafePointer<UInt8>
-    private let count: Int
-    private var offset = 0
-
-    init(_ base: UnsafePointer<UInt8>, count: Int) {
-        self.base = base
-        self.count = count
-    }
-
-    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(StreamError) -> Int {
-        let length = min(buffer.count, count - offset)
-        guard length > 0 else { return 0 }
-        buffer.baseAddress!.copyMemory(from: base + offset, byteCount: length)
-        offset += length
-        return length
-    }
-
-    func hasDataReady() -> Bool { true }
-}
-
 public struct BytesSink: ByteSink {
     public private(set) var bytes: [UInt8] = []
     public init() {}
-
-    /// Writes into `storage`'s memory (emptied, capacity kept), which is left empty until `give(to:)`.
-    init(reusing storage: inout [UInt8]) {
-        swap(&bytes, &storage)
-        bytes.removeAll(keepingCapacity: true)
-    }
-
-    /// Hands the bytes written to `storage` without a copy.
-    mutating func give(to storage: inout [UInt8]) { swap(&bytes, &storage) }
 
     public mutating func write(_ chunk: UnsafeRawBufferPointer) throws(StreamError) {
         bytes.append(contentsOf: chunk)

@@ -92,22 +92,16 @@ public final class StreamFilter {
     /// Masks `bytes` into `output`, whose storage is reused (blocks of a batch job: a fresh array per
     /// block grew the heap of every thread and cost page faults).
     func mask(_ bytes: [UInt8], into output: inout [UInt8]) {
-        if !bytes.isEmpty && bytes.count < configuration.maxLineBytes {
-            output.removeAll(keepingCapacity: true)
-            bytes.withUnsafeBufferPointer { block in
-                // Gathered here, while the spans it borrows from `bytes` are valid.
-                mask(block.baseAddress!, count: block.count, writable: false, into: self.output)
-                self.output.withSpans { spans in
-                    for span in spans { output.append(contentsOf: UnsafeRawBufferPointer(start: span.iov_base, count: span.iov_len)) }
-                }
+        output.removeAll(keepingCapacity: true)
+        guard !bytes.isEmpty else { return }
+        bytes.withUnsafeBufferPointer { block in
+            // Gathered here, while the spans it borrows from `bytes` are valid.
+            mask(block.baseAddress!, count: block.count, writable: false, into: self.output)
+            self.output.withSpans { spans in
+                for span in spans { output.append(contentsOf: UnsafeRawBufferPointer(start: span.iov_base, count: span.iov_len)) }
             }
-            self.output.removeAll()
-            return
         }
-        var source = BytesSource(bytes)
-        var sink = BytesSink(reusing: &output)
-        do { try run(from: &source, to: &sink) } catch { preconditionFailure("in-memory I/O cannot fail: \(error)") }
-        sink.give(to: &output)
+        self.output.removeAll()
     }
 
     /// Masks `count` bytes of whole lines at `base` (a block of a parallel run or a batch job) into
@@ -115,69 +109,65 @@ public final class StreamFilter {
     /// `writable`: the caller owns `base` and lets it be written to during the call (see `Masker.mask`).
     func mask(_ base: UnsafePointer<UInt8>, count: Int, writable: Bool, into output: OutputBuffer) {
         guard count > 0 else { return }
+        counters.bytesIn += count
+        let before = output.count
+        defer { counters.bytesOut += output.count - before }
         if count < configuration.maxLineBytes {
             // One window over the block where it lies: no copy into `buffer` first (a sixth of the
             // copying of `--jobs`, perf). The block holds whole lines and none is long enough to
             // need windows, so `run` would mask the same window; a trailing partial record it
             // would write as a window of its own, which cannot change what is found: windows
             // that meet at a line start share nothing.
-            counters.bytesIn += count
             let window = Masker.Window(base: base, context: 0, start: 0, end: count, contextAtLineStart: true,
                                        endAtLineEnd: true, emitLimit: count)
-            let before = output.count
             _ = masker.mask(window, into: output, counters: &counters, openLineMasked: false, writable: writable)
             counters.lines += Self.countNewlines(in: base, from: 0, to: count) + (base[count - 1] == 0x0A ? 0 : 1)
-            counters.bytesOut += output.count - before
             return
         }
-        // A block with a line long enough for windows: the stream's own path, which reads the block
-        // into `buffer`, works in `self.output` and appends to `output`.
-        precondition(output !== self.output, "the stream's path writes through the filter's own buffer")
-        var source = BorrowedBytesSource(base, count: count)
-        var sink = OutputBufferSink(output: output)
-        do { try run(from: &source, to: &sink) } catch { preconditionFailure("in-memory I/O cannot fail: \(error)") }
+        // A block with a line long enough for windows: the windows `run` would cut if it read the
+        // block `readSize` bytes at a time (so the output is the same byte for byte), but over the
+        // block where it lies. Copying it into `buffer` first, and the result out of `self.output`,
+        // kept two more copies of a megabyte line per worker: `--jobs` on such lines peaked at
+        // 36 MiB (`Benchmarks/memory.sh`).
+        var framing = Framing()
+        var end = 0
+        while end < count {
+            let read = min(configuration.readSize, count - end)
+            end += read
+            frame(&framing, base: base, newFrom: end - read, to: end, writable: writable, into: output)
+        }
+        finish(&framing, base: base, end: end, writable: writable, into: output)
     }
 
     /// Runs until the source ends. Output is flushed before returning, also when a write fails.
     public func run<Source: ByteSource, Sink: ByteSink>(from source: inout Source, to sink: inout Sink) throws(StreamError) {
         let buffer = self.buffer
         let capacity = self.capacity
-        var context = 0        // look-behind start: already written, kept for boundary checks
-        var start = 0          // first byte not yet written
-        var end = 0            // end of bytes read
-        var atLineStart = true // `start` is the start of a line
-        var openLineMasked = false
-        var dropRestOfLine = false
-
-        func emit(_ window: Masker.Window) -> Masker.Outcome {
-            let outcome = masker.mask(window, into: output, counters: &counters, openLineMasked: openLineMasked, writable: true)
-            counters.lines += Self.countNewlines(in: buffer, from: window.start, to: outcome.emittedThrough)
-            return outcome
-        }
-
-        // `start..<heldEnd` waits for the rest of a partial record (whole lines).
-        var heldEnd: Int?
+        var framing = Framing()
+        var end = 0  // end of bytes read
 
         while true {
-            if let held = heldEnd, !source.waitForData(milliseconds: configuration.partialWaitMilliseconds) {
+            if let held = framing.heldEnd, !source.waitForData(milliseconds: configuration.partialWaitMilliseconds) {
                 // The rest did not come in time: write what waits, and then wait for input as usual.
-                _ = emit(Masker.Window(base: buffer, context: context, start: start, end: held,
-                                       contextAtLineStart: atLineStart, endAtLineEnd: true, emitLimit: held))
-                start = held
-                context = held
-                heldEnd = nil
+                _ = emit(Masker.Window(base: buffer, context: framing.context, start: framing.start, end: held,
+                                       contextAtLineStart: framing.atLineStart, endAtLineEnd: true, emitLimit: held),
+                         openLineMasked: framing.openLineMasked, writable: true, into: output)
+                framing.start = held
+                framing.context = held
+                framing.heldEnd = nil
                 try flush(to: &sink)
             }
             if capacity - end < configuration.readSize {
                 // Keep the look-behind and the open line; move them to the front, once what the
                 // output borrows from there is written.
                 if output.isBorrowing { try flush(to: &sink) }
+                let context = framing.context
                 let keep = end - context
                 buffer.update(from: buffer + context, count: keep)
-                start -= context
-                heldEnd = heldEnd.map { $0 - context }
+                framing.start -= context
+                framing.heldEnd = framing.heldEnd.map { $0 - context }
                 end = keep
-                context = 0
+                framing.context = 0
             }
             // At most `readSize`: a file filled the whole 1.3 MiB buffer in one read, and each pass
             // over the window (escapes, block pass, literal filter, output) then streamed it from L3
@@ -187,70 +177,102 @@ public final class StreamFilter {
             if count == 0 { break }
             end += count
             counters.bytesIn += count
-
-            if dropRestOfLine {
-                // The rest of a withheld line: skip it up to its newline.
-                let newline = Masker.firstNewline(in: buffer, from: start, to: end)
-                start = newline ?? end
-                context = start
-                if newline == nil { continue }
-                dropRestOfLine = false
-            }
-
-            // Only the bytes just read can hold a newline: what was pending before had none.
-            if let newline = Masker.lastNewline(in: buffer, from: max(start, end - count), to: end) {
-                let chunkEnd = newline + 1
-                // A trailing partial record waits (briefly) for its rest, so that an identifier split
-                // between the two is seen whole.
-                var writeEnd = chunkEnd
-                heldEnd = nil
-                if configuration.format.joinsSplitRecords, let hold = CRIRecord.holdPoint(in: buffer, from: start, to: chunkEnd),
-                   chunkEnd - hold <= configuration.maxLineBytes / 2 {
-                    writeEnd = hold
-                    heldEnd = chunkEnd
-                }
-                if writeEnd > start {
-                    _ = emit(Masker.Window(base: buffer, context: context, start: start, end: writeEnd,
-                                           contextAtLineStart: atLineStart,
-                                           endAtLineEnd: true, emitLimit: writeEnd))
-                    start = writeEnd
-                    context = writeEnd
-                    atLineStart = true
-                    openLineMasked = false
-                }
-            }
-
-            while end - start >= configuration.maxLineBytes {
-                heldEnd = nil  // a long line follows: what waited goes out with it
-                if atLineStart && context == start { counters.oversizeLines += 1 }
-                let outcome = emit(Masker.Window(base: buffer, context: context, start: start, end: end,
-                                                 contextAtLineStart: context == start && atLineStart,
-                                                 endAtLineEnd: false, emitLimit: end - configuration.windowOverlap))
-                start = outcome.emittedThrough
-                context = max(context, start - configuration.lookBehind)
-                atLineStart = false
-                openLineMasked = outcome.lastLineMasked
-                if outcome.withholdsOpenLine {
-                    dropRestOfLine = true
-                    start = end
-                    context = end
-                    break
-                }
-            }
+            frame(&framing, base: buffer, newFrom: end - count, to: end, writable: true, into: output)
 
             if output.count >= configuration.flushThreshold || (output.count > 0 && !source.hasDataReady()) {
                 try flush(to: &sink)
             }
         }
+        finish(&framing, base: buffer, end: end, writable: true, into: output)
+        try flush(to: &sink)
+    }
 
-        if end > start {
-            _ = emit(Masker.Window(base: buffer, context: context, start: start, end: end,
-                                   contextAtLineStart: context == start && atLineStart, endAtLineEnd: true, emitLimit: end))
-            if buffer[end - 1] != 0x0A { counters.lines += 1 }
-        } else if !atLineStart && !dropRestOfLine {
+    /// Where the stream stands between reads: `run` and the block path cut the same windows.
+    private struct Framing {
+        var context = 0        // look-behind start: already written, kept for boundary checks
+        var start = 0          // first byte not yet written
+        var atLineStart = true // `start` is the start of a line
+        var openLineMasked = false
+        var dropRestOfLine = false
+        /// `start..<heldEnd` waits for the rest of a partial record (whole lines).
+        var heldEnd: Int?
+    }
+
+    private func emit(_ window: Masker.Window, openLineMasked: Bool, writable: Bool, into output: OutputBuffer) -> Masker.Outcome {
+        let outcome = masker.mask(window, into: output, counters: &counters, openLineMasked: openLineMasked, writable: writable)
+        counters.lines += Self.countNewlines(in: window.base, from: window.start, to: outcome.emittedThrough)
+        return outcome
+    }
+
+    /// Masks what `newFrom..<end` (just arrived after the unwritten `framing.start..<newFrom`)
+    /// completes: the lines up to its last newline, and windows of a line that reached `maxLineBytes`.
+    private func frame(_ framing: inout Framing, base: UnsafePointer<UInt8>, newFrom: Int, to end: Int,
+                       writable: Bool, into output: OutputBuffer) {
+        if framing.dropRestOfLine {
+            // The rest of a withheld line: skip it up to its newline.
+            let newline = Masker.firstNewline(in: base, from: framing.start, to: end)
+            framing.start = newline ?? end
+            framing.context = framing.start
+            guard newline != nil else { return }
+            framing.dropRestOfLine = false
+        }
+
+        // Only the bytes just read can hold a newline: what was pending before had none.
+        if let newline = Masker.lastNewline(in: base, from: max(framing.start, newFrom), to: end) {
+            let chunkEnd = newline + 1
+            // A trailing partial record waits (briefly) for its rest, so that an identifier split
+            // between the two is seen whole.
+            var writeEnd = chunkEnd
+            framing.heldEnd = nil
+            if configuration.format.joinsSplitRecords, let hold = CRIRecord.holdPoint(in: base, from: framing.start, to: chunkEnd),
+               chunkEnd - hold <= configuration.maxLineBytes / 2 {
+                writeEnd = hold
+                framing.heldEnd = chunkEnd
+            }
+            if writeEnd > framing.start {
+                _ = emit(Masker.Window(base: base, context: framing.context, start: framing.start, end: writeEnd,
+                                       contextAtLineStart: framing.atLineStart, endAtLineEnd: true, emitLimit: writeEnd),
+                         openLineMasked: framing.openLineMasked, writable: writable, into: output)
+                framing.start = writeEnd
+                framing.context = writeEnd
+                framing.atLineStart = true
+                framing.openLineMasked = false
+            }
+        }
+
+        while end - framing.start >= configuration.maxLineBytes {
+            framing.heldEnd = nil  // a long line follows: what waited goes out with it
+            let lineStarts = framing.context == framing.start && framing.atLineStart
+            if lineStarts { counters.oversizeLines += 1 }
+            let outcome = emit(Masker.Window(base: base, context: framing.context, start: framing.start, end: end,
+                                             contextAtLineStart: lineStarts, endAtLineEnd: false,
+                                             emitLimit: end - configuration.windowOverlap),
+                               openLineMasked: framing.openLineMasked, writable: writable, into: output)
+            framing.start = outcome.emittedThrough
+            framing.context = max(framing.context, framing.start - configuration.lookBehind)
+            framing.atLineStart = false
+            framing.openLineMasked = outcome.lastLineMasked
+            if outcome.withholdsOpenLine {
+                framing.dropRestOfLine = true
+                framing.start = end
+                framing.context = end
+                return
+            }
+        }
+    }
+
+    /// Masks what is left at the end of the input.
+    private func finish(_ framing: inout Framing, base: UnsafePointer<UInt8>, end: Int, writable: Bool,
+                        into output: OutputBuffer) {
+        if end > framing.start {
+            _ = emit(Masker.Window(base: base, context: framing.context, start: framing.start, end: end,
+                                   contextAtLineStart: framing.context == framing.start && framing.atLineStart,
+                                   endAtLineEnd: true, emitLimit: end),
+                     openLineMasked: framing.openLineMasked, writable: writable, into: output)
+            if base[end - 1] != 0x0A { counters.lines += 1 }
+        } else if !framing.atLineStart && !framing.dropRestOfLine {
             counters.lines += 1  // an oversize last line without a newline, already written
         }
-        try flush(to: &sink)
     }
 
     private func flush<Sink: ByteSink>(to sink: inout Sink) throws(StreamError) {
@@ -263,15 +285,5 @@ public final class StreamFilter {
     /// Newlines in `start..<end` (vectorised in C: see `newlines.c`).
     static func countNewlines(in base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Int {
         end > start ? sladd_count_newlines(base + start, end - start) : 0
-    }
-}
-
-/// Appends what a filter writes to an output buffer (copied: the filter's own buffer is reused).
-private struct OutputBufferSink: ByteSink {
-    let output: OutputBuffer
-
-    mutating func write(_ bytes: UnsafeRawBufferPointer) throws(StreamError) {
-        guard let base = bytes.baseAddress else { return }
-        output.append(base.assumingMemoryBound(to: UInt8.self), count: bytes.count)
     }
 }
