@@ -262,13 +262,11 @@ extension Masker {
         let documentTokens = tokens
         // Which strings are read decoded: those with escapes that may spell part of an identifier
         // (not only separators, which the blanked copy already stood in for), or percent escapes.
-        // Scratch arrays are swapped out and back (a nested document finds them empty and allocates).
-        var decodes = jsonScratch.decodes
-        var kept = jsonScratch.kept
-        jsonScratch = ([], [])
-        defer { jsonScratch = (decodes, kept) }
+        // A scratch array swapped out and back (a nested document finds it empty and allocates).
+        var decodes = jsonDecodesScratch
+        jsonDecodesScratch = []
+        defer { jsonDecodesScratch = decodes }
         decodes.removeAll(keepingCapacity: true)
-        kept.removeAll(keepingCapacity: true)
         for token in documentTokens {
             var decode = JSONDecode.none
             if token.kind == .string {
@@ -286,9 +284,17 @@ extension Masker {
         // linear (a removeAll per key made it quadratic). Matches come mostly in order, so the search
         // gallops from the last match's token (a binary search over all tokens per match spent 40%
         // of such a line in mispredicted branches) and starts over only when a match lies before it.
+        // The matches kept are moved down in `list` itself: a copy was one more array as long as the
+        // line's matches per worker (640 KB on a line of 20,000 keys).
         var hint = 0, lastStart = Int.min
-        for var match in list {
-            guard match.rule != Self.withheldRule else { kept.append(match); continue }
+        var kept = 0
+        for next in list.indices {
+            var match = list[next]
+            guard match.rule != Self.withheldRule else {
+                list[kept] = match
+                kept += 1
+                continue
+            }
             // Tokens before `low` end at or before the match; the first that ends after it is below `high`.
             var low = match.start >= lastStart ? hint : 0
             var step = 1
@@ -330,9 +336,12 @@ extension Masker {
                 }
                 index += 1
             }
-            if keep { kept.append(match) }
+            if keep {
+                list[kept] = match
+                kept += 1
+            }
         }
-        swap(&list, &kept)
+        list.removeLast(list.count - kept)
         for (index, token) in documentTokens.enumerated() {
             let decode = decodes[index]
             guard decode != .none else { continue }

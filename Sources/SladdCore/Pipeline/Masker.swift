@@ -24,8 +24,8 @@ public final class Masker {
     var decodedMatches: [Match] = []
     /// Reused by the format pass: all matches of a window in line order, and those of one line.
     var formatScratch: (result: [Match], line: [Match]) = ([], [])
-    /// Reused by each JSON document: how each token is read, and the raw matches kept.
-    var jsonScratch: (decodes: [JSONDecode], kept: [Match]) = ([], [])
+    /// Reused by each JSON document: how each token is read.
+    var jsonDecodesScratch: [JSONDecode] = []
     /// Reused for each decoded JSON string.
     var shadowScratch = Shadow()
     /// Reused by each JSON document: its keys written with escapes, read decoded together.
