@@ -57,6 +57,10 @@ struct FormatTests {
          #"{"f\u00f8dselsnummer": "[id]", "x\u00f8": "ssn", "m": "[fnr]", "s\u0073n": "[id]"}"#),
         // An escaped quote inside a quoted value belongs to the value.
         (#"level=info password="he said \"x\"" user=kari"#, #"level=info password="[secret]" user=kari"#),
+        // A line that gains a match from decoded text, between lines with matches of their own:
+        // every line keeps its matches (one window, whose matches are regrouped line by line).
+        ("fnr 01019012480\n" + #"{"u":"ola\u0040example.no"}"# + "\nmail kari@example.com +47 41234567",
+         "fnr [fnr]\n" + #"{"u":"[email]"}"# + "\nmail [email] [phone]"),
         // Broken JSON falls back to text: masked, never made worse.
         (#"{"broken": "ola@example.no", 01019012480"#, #"{"broken": "[email]", [fnr]"#),
     ])
