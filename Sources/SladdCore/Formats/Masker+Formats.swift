@@ -197,14 +197,18 @@ extension Masker {
     /// more array as long as its matches in each masker (640 KB on a line of 20,000 keys).
     private func structure(_ lines: [Int], in window: Window, counters: inout Counters) {
         let base = window.base
-        // Scratch arrays are swapped out and back: their buffers live as long as the masker.
+        // Scratch arrays are swapped out and back: their buffers live as long as the masker. The
+        // matches too, for this pass: written through the class's property, each store paid a
+        // uniqueness check.
         var result = formatScratch.result
         var lineMatches = formatScratch.line
+        var list = matches
         formatScratch = ([], [])
+        matches = []
         defer { formatScratch = (result, lineMatches) }
         result.removeAll(keepingCapacity: true)
         var index = 0           // next match to read
-        var written = 0         // matches[..<written] are done, while `inPlace`
+        var written = 0         // list[..<written] are done, while `inPlace`
         var inPlace = true
         var previous = -1
         for start in lines where start != previous {
@@ -213,27 +217,27 @@ extension Masker {
             guard newline != nil || window.endAtLineEnd else { continue }
             let end = newline ?? window.end
             let lineFirst = index
-            while index < matches.count && matches[index].start < start { index += 1 }
+            while index < list.count && list[index].start < start { index += 1 }
             if inPlace {
-                if written < lineFirst { for moved in lineFirst..<index { matches[written + moved - lineFirst] = matches[moved] } }
+                if written < lineFirst { for moved in lineFirst..<index { list[written + moved - lineFirst] = list[moved] } }
                 written += index - lineFirst
             } else {
-                result += matches[lineFirst..<index]
+                result += list[lineFirst..<index]
             }
             lineMatches.removeAll(keepingCapacity: true)
-            while index < matches.count && matches[index].start <= end {
-                lineMatches.append(matches[index])
+            while index < list.count && list[index].start <= end {
+                lineMatches.append(list[index])
                 index += 1
             }
             structureLine(start, end, matches: &lineMatches, in: window, counters: &counters)
             if inPlace && written + lineMatches.count > index {
                 // This line gained more matches than the gap behind `index` holds.
                 inPlace = false
-                result += matches[..<written]
+                result += list[..<written]
             }
             if inPlace {
                 for match in lineMatches {
-                    matches[written] = match
+                    list[written] = match
                     written += 1
                 }
             } else {
@@ -241,11 +245,13 @@ extension Masker {
             }
         }
         if inPlace {
-            if written < index { for moved in index..<matches.count { matches[written + moved - index] = matches[moved] } }
-            matches.removeLast(index - written)
+            if written < index { for moved in index..<list.count { list[written + moved - index] = list[moved] } }
+            list.removeLast(index - written)
+            matches = list
         } else {
-            result += matches[index...]
-            swap(&matches, &result)
+            result += list[index...]
+            matches = result
+            result = list
         }
     }
 

@@ -144,29 +144,36 @@ public final class Masker {
         if !blankedInPlace.isEmpty { restoreBlankedEscapes(in: window) }
         if format != .text { applyFormats(in: window, counters: &counters) }
 
-        // Drop what lies in the look-behind, and what is already masked.
+        // Drop what lies in the look-behind, and what is already masked. The matches are worked on
+        // in a local array, handed back at the end: through the class's property every store paid a
+        // uniqueness check, and the first store while a loop read the property copied the array.
+        var list = matches
+        matches = []
+        defer { matches = list }
         var kept = 0
-        for match in matches where match.start >= window.start && match.end > match.start {
+        for next in list.indices {
+            let match = list[next]
+            guard match.start >= window.start && match.end > match.start else { continue }
             if match.rule != Self.withheldRule {
                 let value = UnsafeBufferPointer(start: window.base + match.start, count: match.end - match.start)
                 if replacer.isAlreadyMasked(value, action: actions[match.rule]) { continue }
             }
-            matches[kept] = match
+            list[kept] = match
             kept += 1
         }
-        matches.removeSubrange(kept...)
+        list.removeSubrange(kept...)
 
         // Decide how far this call writes; a match that crosses the limit is finished, later ones wait.
         var emitEnd = window.endAtLineEnd ? window.end : window.emitLimit
-        for match in matches where match.start < emitEnd && match.end > emitEnd { emitEnd = match.end }
-        matches.removeAll { $0.start >= emitEnd }
-        for match in matches where match.rule != Self.withheldRule { counters.matches[match.rule] += 1 }
-        matches.resolveOverlaps()
+        for match in list where match.start < emitEnd && match.end > emitEnd { emitEnd = match.end }
+        list.removeAll { $0.start >= emitEnd }
+        for match in list where match.rule != Self.withheldRule { counters.matches[match.rule] += 1 }
+        list.resolveOverlaps()
 
         var outcome = Outcome(emittedThrough: emitEnd)
         var cursor = window.start
         var lineMasked = openLineMasked
-        for match in matches {
+        for match in list {
             if Self.firstNewline(in: window.base, from: cursor, to: match.start) != nil { lineMasked = false }
             if !lineMasked {
                 counters.linesMasked += 1
