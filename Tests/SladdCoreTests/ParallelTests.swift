@@ -86,6 +86,7 @@ struct ParallelTests {
 
         let one = single.takeCounters(), many = parallel.takeCounters()
         #expect(many.lines == one.lines)
+        #expect(many.oversizeLines == one.oversizeLines)
         #expect(many.bytesIn == input.count && one.bytesIn == input.count)
         #expect(many.bytesOut == actual.bytes.count)
         #expect(many.matches == one.matches)

@@ -124,6 +124,32 @@ struct PropertyTests {
         }
     }
 
+    /// A line is oversize by its length, not by where reads end: a line of the limit or more is
+    /// counted (and cut into windows) also when its newline comes in the read that takes it past the
+    /// limit, which one read of a pipe often does and a `--jobs` block, read from a line start,
+    /// did not. Lines one byte either side of the limit, and lines longer than a read.
+    @Test("Oversize lines are counted by their length, whatever the reads", arguments: [977, 3000, 4093, Int.max])
+    func oversizeLinesAreCountedByLength(chunkSize: Int) throws {
+        var configuration = StreamFilter.Configuration()
+        configuration.maxLineBytes = 4096
+        configuration.readSize = 3000
+        var random = SeededRandom(seed: 11)
+        let lengths = [100, 4095, 4096, 4097, 5000, 7095, 9000, 300, 4096, 12_000, 50]
+        var input: [UInt8] = []
+        for length in lengths {
+            var line = Generate.identifier(&random) + " "
+            while line.utf8.count < length { line += Generate.cleanWord(&random) + " " }
+            input += Array(line.utf8.prefix(length)) + [0x0A]
+        }
+        let filter = try Fixture.filter(configuration: configuration)
+        var source = BytesSource(input, chunkSize: chunkSize)
+        var sink = BytesSink()
+        try filter.run(from: &source, to: &sink)
+        #expect(filter.counters.oversizeLines == lengths.filter { $0 >= 4096 }.count)
+        #expect(filter.counters.lines == lengths.count)
+        #expect(sink.bytes == (try Fixture.mask(bytes: input, chunkSize: 1, configuration: configuration)))
+    }
+
     /// Full-size hostile inputs (100 MiB of digits and more) run in Benchmarks/hostile.sh on the release
     /// build; here they are small enough for a debug build, and check the outcome, not the time.
     @Test("Hostile input passes through unchanged, or masked where it should be")
