@@ -61,6 +61,9 @@ struct FormatTests {
         // every line keeps its matches (one window, whose matches are regrouped line by line).
         ("fnr 01019012480\n" + #"{"u":"ola\u0040example.no"}"# + "\nmail kari@example.com +47 41234567",
          "fnr [fnr]\n" + #"{"u":"[email]"}"# + "\nmail [email] [phone]"),
+        // ... and a line with no match of its own that gains one, before a line holding all the rest.
+        (#"{"u":"ola\u0040example.no"}"# + "\n" + #"{"m":"kari@example.com","n":31129998787}"#,
+         #"{"u":"[email]"}"# + "\n" + #"{"m":"[email]","n":"[fnr]"}"#),
         // Broken JSON falls back to text: masked, never made worse.
         (#"{"broken": "ola@example.no", 01019012480"#, #"{"broken": "[email]", [fnr]"#),
     ])

@@ -225,6 +225,16 @@ extension Masker {
                 result += list[lineFirst..<index]
             }
             lineMatches.removeAll(keepingCapacity: true)
+            if inPlace, index == 0, let last = list.last, last.start <= end {
+                // Every match of the window is this line's (a window of one long line, a block of
+                // one JSON document): lent to the line, not copied (400 KB on 20,000 keys).
+                swap(&list, &lineMatches)
+                structureLine(start, end, matches: &lineMatches, in: window, counters: &counters)
+                swap(&list, &lineMatches)
+                index = list.count
+                written = list.count
+                continue
+            }
             while index < list.count && list[index].start <= end {
                 lineMatches.append(list[index])
                 index += 1
