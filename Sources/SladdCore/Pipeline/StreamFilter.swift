@@ -149,11 +149,7 @@ public final class StreamFilter {
         while true {
             if let held = framing.heldEnd, !source.waitForData(milliseconds: configuration.partialWaitMilliseconds) {
                 // The rest did not come in time: write what waits, and then wait for input as usual.
-                _ = emit(Masker.Window(base: buffer, context: framing.context, start: framing.start, end: held,
-                                       contextAtLineStart: framing.atLineStart, endAtLineEnd: true, emitLimit: held),
-                         openLineMasked: framing.openLineMasked, writable: true, into: output)
-                framing.start = held
-                framing.context = held
+                emitWholeLines(&framing, base: buffer, to: held, writable: true, into: output)
                 framing.heldEnd = nil
                 try flush(to: &sink)
             }
@@ -236,17 +232,7 @@ public final class StreamFilter {
 
         while end - framing.start >= configuration.maxLineBytes {
             framing.heldEnd = nil  // a long line follows: what waited goes out with it
-            let lineStarts = framing.context == framing.start && framing.atLineStart
-            if lineStarts { counters.oversizeLines += 1 }
-            let outcome = emit(Masker.Window(base: base, context: framing.context, start: framing.start, end: end,
-                                             contextAtLineStart: lineStarts, endAtLineEnd: false,
-                                             emitLimit: end - configuration.windowOverlap),
-                               openLineMasked: framing.openLineMasked, writable: writable, into: output)
-            framing.start = outcome.emittedThrough
-            framing.context = max(framing.context, framing.start - configuration.lookBehind)
-            framing.atLineStart = false
-            framing.openLineMasked = outcome.lastLineMasked
-            if outcome.withholdsOpenLine {
+            if emitLongLineWindow(&framing, base: base, to: end, writable: writable, into: output) {
                 framing.dropRestOfLine = true
                 framing.start = end
                 framing.context = end
@@ -268,34 +254,22 @@ public final class StreamFilter {
         while lineStart < end, let newline = Masker.firstNewline(in: base, from: lineStart, to: end) {
             defer { lineStart = newline + 1 }
             guard newline - max(lineStart, framing.start) >= limit else { continue }
-            if lineStart > framing.start {
-                // The shorter lines before it.
-                _ = emit(Masker.Window(base: base, context: framing.context, start: framing.start, end: lineStart,
-                                       contextAtLineStart: framing.atLineStart, endAtLineEnd: true, emitLimit: lineStart),
-                         openLineMasked: framing.openLineMasked, writable: writable, into: output)
-                framing.start = lineStart
-                framing.context = lineStart
-                framing.atLineStart = true
-                framing.openLineMasked = false
-            }
+            // The shorter lines before it.
+            if lineStart > framing.start { emitWholeLines(&framing, base: base, to: lineStart, writable: writable, into: output) }
             while newline - framing.start >= limit {
-                let lineStarts = framing.context == framing.start && framing.atLineStart
-                if lineStarts { counters.oversizeLines += 1 }
-                let outcome = emit(Masker.Window(base: base, context: framing.context, start: framing.start, end: newline,
-                                                 contextAtLineStart: lineStarts, endAtLineEnd: false,
-                                                 emitLimit: newline - configuration.windowOverlap),
-                                   openLineMasked: framing.openLineMasked, writable: writable, into: output)
-                framing.start = outcome.emittedThrough
-                framing.context = max(framing.context, framing.start - configuration.lookBehind)
-                framing.atLineStart = false
-                framing.openLineMasked = outcome.lastLineMasked
-                if outcome.withholdsOpenLine {
+                if emitLongLineWindow(&framing, base: base, to: newline, writable: writable, into: output) {
                     // The rest of the line is dropped; its newline goes out with what follows.
                     framing.start = newline
                     framing.context = newline
                 }
             }
         }
+        emitWholeLines(&framing, base: base, to: end, writable: writable, into: output)
+    }
+
+    /// Masks `framing.start..<end`, which ends at a line end, in one window.
+    private func emitWholeLines(_ framing: inout Framing, base: UnsafePointer<UInt8>, to end: Int, writable: Bool,
+                                into output: OutputBuffer) {
         _ = emit(Masker.Window(base: base, context: framing.context, start: framing.start, end: end,
                                contextAtLineStart: framing.atLineStart, endAtLineEnd: true, emitLimit: end),
                  openLineMasked: framing.openLineMasked, writable: writable, into: output)
@@ -303,6 +277,24 @@ public final class StreamFilter {
         framing.context = end
         framing.atLineStart = true
         framing.openLineMasked = false
+    }
+
+    /// Masks a window of a line of `maxLineBytes` or more that goes on past `end`, up to `end` less
+    /// the overlap the next window reads again. Returns whether the line is withheld (a rule hit its
+    /// regex limit): the caller drops the rest of it.
+    private func emitLongLineWindow(_ framing: inout Framing, base: UnsafePointer<UInt8>, to end: Int, writable: Bool,
+                                    into output: OutputBuffer) -> Bool {
+        let lineStarts = framing.context == framing.start && framing.atLineStart
+        if lineStarts { counters.oversizeLines += 1 }
+        let outcome = emit(Masker.Window(base: base, context: framing.context, start: framing.start, end: end,
+                                         contextAtLineStart: lineStarts, endAtLineEnd: false,
+                                         emitLimit: end - configuration.windowOverlap),
+                           openLineMasked: framing.openLineMasked, writable: writable, into: output)
+        framing.start = outcome.emittedThrough
+        framing.context = max(framing.context, framing.start - configuration.lookBehind)
+        framing.atLineStart = false
+        framing.openLineMasked = outcome.lastLineMasked
+        return outcome.withholdsOpenLine
     }
 
     /// Masks what is left at the end of the input.
