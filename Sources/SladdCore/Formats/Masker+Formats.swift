@@ -255,8 +255,7 @@ extension Masker {
             }
         }
         if inPlace {
-            if written < index { for moved in index..<list.count { list[written + moved - index] = list[moved] } }
-            list.removeLast(index - written)
+            list.removeSubrange(written..<index)
             matches = list
         } else {
             result += list[index...]
