@@ -51,8 +51,13 @@ public final class ParallelStreamFilter: LogFilter, @unchecked Sendable {
         // In flight: one block per worker, one being written and one done behind it. Twice as many
         // ran no faster (--jobs 2: 740 against 750 MB/s on the 3% mix, 272 against 268 with PII on
         // every line) and each kept half a megabyte or more (1.7-1.9 MiB more RSS on long lines).
-        output = OrderedOutput(limit: jobs + 2, ruleCount: ruleSet.rules.count,
-                               blocks: StreamBlockPool(capacity: configuration.maxLineBytes + usualBlock, keep: usualBlock))
+        // In bytes: a block of the largest size for each worker, so that lines of a megabyte still
+        // keep every worker busy (with the bytes of `jobs + 2` usual blocks, one such block was in
+        // flight at a time: --jobs 2 on 0.9-1.5 MB lines ran at 111 against 147 MB/s).
+        let capacity = configuration.maxLineBytes + usualBlock
+        output = OrderedOutput(limit: jobs + 2, byteLimit: max((jobs + 2) * usualBlock, jobs * capacity),
+                               ruleCount: ruleSet.rules.count,
+                               blocks: StreamBlockPool(capacity: capacity, keep: usualBlock))
     }
 
     deinit { pool.close() }
@@ -251,14 +256,16 @@ final class OrderedOutput: @unchecked Sendable {
     private var counters: Counters
     private var writeFailure: StreamError?
     private let limit: Int
+    private let byteLimit: Int
     /// Blocks, reused: one per block in flight, and the one being read.
     let blocks: StreamBlockPool
-    /// Bytes of the blocks in flight, at most `limit` usual blocks' worth (plus one block): blocks
-    /// of long lines (up to `maxLineBytes` each) must not all be in memory at once.
+    /// Bytes of the blocks in flight, at most `byteLimit` (plus one block): blocks of long lines (up
+    /// to `maxLineBytes` each) must not all be in memory at once.
     private var bytesInFlight = 0
 
-    init(limit: Int, ruleCount: Int, blocks: StreamBlockPool) {
+    init(limit: Int, byteLimit: Int, ruleCount: Int, blocks: StreamBlockPool) {
         self.limit = limit
+        self.byteLimit = byteLimit
         counters = Counters(ruleCount: ruleCount)
         self.blocks = blocks
     }
@@ -272,7 +279,6 @@ final class OrderedOutput: @unchecked Sendable {
 
     func submit(to pool: WorkerPool, bytes: Int, _ work: @escaping (WorkerPool.Worker) -> Result) {
         condition.lock()
-        let byteLimit = limit * blocks.keep
         while submitted - written >= limit || (submitted > written && bytesInFlight + bytes > byteLimit) { condition.wait() }
         let sequence = submitted
         submitted += 1
