@@ -50,7 +50,7 @@ public final class ParallelStreamFilter: LogFilter, @unchecked Sendable {
         let usualBlock = self.blockSize + configuration.readSize
         // In flight: one block per worker, one being written and one done behind it. Twice as many
         // ran no faster (--jobs 2: 740 against 750 MB/s on the 3% mix, 272 against 268 with PII on
-        // every line) and each kept half a megabyte or more (1.7-1.9 MiB more RSS on long lines).
+        // every line) and each kept half a megabyte or more (1.9 MiB more RSS on the 20,000-key JSON).
         // In bytes: a block of the largest size for each worker, so that lines of a megabyte still
         // keep every worker busy (with the bytes of `jobs + 2` usual blocks, one such block was in
         // flight at a time: --jobs 2 on 0.9-1.5 MB lines ran at 111 against 147 MB/s).
