@@ -187,7 +187,7 @@ public final class StreamFilter {
     private struct Framing {
         var context = 0        // look-behind start: already written, kept for boundary checks
         var start = 0          // first byte not yet written
-        var atLineStart = true // `start` is the start of a line
+        var atLineStart = true // `start` is the start of a line (and then `context == start`)
         var openLineMasked = false
         var dropRestOfLine = false
         /// `start..<heldEnd` waits for the rest of a partial record (whole lines).
@@ -301,10 +301,8 @@ public final class StreamFilter {
     private func finish(_ framing: inout Framing, base: UnsafePointer<UInt8>, end: Int, writable: Bool,
                         into output: OutputBuffer) {
         if end > framing.start {
-            _ = emit(Masker.Window(base: base, context: framing.context, start: framing.start, end: end,
-                                   contextAtLineStart: framing.context == framing.start && framing.atLineStart,
-                                   endAtLineEnd: true, emitLimit: end),
-                     openLineMasked: framing.openLineMasked, writable: writable, into: output)
+            // The end of the input ends the last line.
+            emitWholeLines(&framing, base: base, to: end, writable: writable, into: output)
             if base[end - 1] != 0x0A { counters.lines += 1 }
         } else if !framing.atLineStart && !framing.dropRestOfLine {
             counters.lines += 1  // an oversize last line without a newline, already written
