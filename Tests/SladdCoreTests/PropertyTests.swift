@@ -171,4 +171,76 @@ struct PropertyTests {
         let output = String(decoding: try Fixture.mask(bytes: secrets, configuration: configuration), as: UTF8.self)
         #expect(output.hasPrefix("password=[secret]") && !output.contains("password=password"))
     }
+
+    /// `prefilter_lead` only skips starts that cannot begin a match: lines dense with the secret
+    /// rules' keywords (glued to letters, repeated, in JSON, cut by a small window) come out the same
+    /// as when every regex runs over whole lines.
+    @Test("A prefilter_lead changes no output", arguments: seeds)
+    func prefilterLeadChangesNothing(seed: UInt64) throws {
+        var random = SeededRandom(seed: seed)
+        let keys: [String] = [
+            "password", "PassWord", "passwd", "passphrase", "secret", "client_secret", "SharedAccessKey",
+            "xsharedaccesskey", "AccountKey", "api-key", "api_key", "apikey", "secret_key", "private-key",
+            "token", "xtoken", "Bearer", "bearer", "Authorization", "fnr", "fødselsnummer", "foedselsnummer",
+            "f\\u00f8dselsnummer", "personnr", "ssn", "birth_number", "postgres", "clickhousesecure",
+            "x.clickhousesecure", "https", "git+ssh", "a", "[fnr",
+        ]
+        let separators: [String] = ["=", ": ", "\":\"", "://", "'=", " ", "", "]=", "\\\":\\\""]
+        let values: [String] = [
+            "hunter2", "\"quoted value\"", "u:p@host", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.sig",
+            "AKIAIOSFODNN7EXAMPLE", "ghp_abcdefghijklmnopqrstuvwxyzABCDEF0123", "xoxb-1234567890-abc",
+            "AIzaSyA-abcdefghijklmnopqrstuvwxyz012345", "{", "[x]", "01019012480", "abcdefghijklmnop1234",
+        ]
+        var text = ""
+        for _ in 0..<1500 {
+            var line = ""
+            for _ in 0..<Int.random(in: 1...8, using: &random) {
+                if Int.random(in: 0..<4, using: &random) == 0 {
+                    line += Generate.cleanWord(&random)
+                    line += " "
+                } else {
+                    line += keys.randomElement(using: &random)!
+                    line += separators.randomElement(using: &random)!
+                    line += values.randomElement(using: &random)!
+                    line += Bool.random(using: &random) ? " " : ","
+                }
+            }
+            if Bool.random(using: &random) {
+                text += "{\"msg\":\"" + line + "\",\"n\":1}\n"
+            } else {
+                text += line + "\n"
+            }
+        }
+        let input: [UInt8] = Array(text.utf8)
+
+        var packs = try RuleSet.builtinPacks()
+        var leads = 0
+        for pack in packs.indices {
+            for index in packs[pack].rules.indices {
+                guard case .regex(var spec) = packs[pack].rules[index].detector, spec.prefilterLead != nil else { continue }
+                leads += 1
+                spec.prefilterLead = nil
+                packs[pack].rules[index].detector = .regex(spec)
+            }
+        }
+        #expect(leads >= 3)
+        let wholeLines = try RuleSet(packs: packs, pseudonymKey: Array("0123456789abcdef-test-key".utf8))
+
+        var small = StreamFilter.Configuration()
+        small.maxLineBytes = 4096
+        small.readSize = 1500
+        for configuration in [StreamFilter.Configuration(), small] {
+            let near = try StreamFilter(ruleSet: Fixture.ruleSet(), configuration: configuration)
+            let whole = try StreamFilter(ruleSet: wholeLines, configuration: configuration)
+            let nearOutput: [UInt8] = near.mask(input)
+            let wholeOutput: [UInt8] = whole.mask(input)
+            let nearLines = nearOutput.split(separator: 0x0A, omittingEmptySubsequences: false)
+            let wholeLinesOut = wholeOutput.split(separator: 0x0A, omittingEmptySubsequences: false)
+            if let (a, b) = zip(nearLines, wholeLinesOut).first(where: { $0.0 != $0.1 }) {
+                Issue.record("with the lead: \(String(decoding: a, as: UTF8.self))\nwhole lines:   \(String(decoding: b, as: UTF8.self))")
+            }
+            #expect(nearOutput == wholeOutput)
+            #expect(near.counters == whole.counters)
+        }
+    }
 }

@@ -57,6 +57,20 @@ struct RuleTests {
         #expect(report.failures.allSatisfy { $0.source.file == "broken.yaml" && $0.source.line >= 6 })
     }
 
+    /// A lead one byte short of the longest reach of each built-in rule that has one: the rule's own
+    /// examples show what it would miss.
+    @Test("Too small a prefilter_lead fails the rule's examples",
+          arguments: [("secret.key_value", 5), ("secret.url_credentials", 15), ("pii.key_value", 2)])
+    func exampleRunnerCatchesTooSmallALead(_ id: String, _ lead: Int) throws {
+        var rule = try #require(RuleSet(packs: RuleSet.builtinPacks()).rules.first { $0.id == id })
+        guard case .regex(var spec) = rule.detector else { Issue.record("\(id) is not a regex rule"); return }
+        #expect(spec.prefilterLead == lead + 1)
+        spec.prefilterLead = lead
+        rule.detector = .regex(spec)
+        let failures = try RuleExampleRunner.run([rule]).failures
+        #expect(failures.contains { $0.problem.contains("prefilter_lead \(lead) is too small") }, "\(failures)")
+    }
+
     @Test("Pack mistakes name the file and line", arguments: [
         ("pack: x\nrules:\n  - id: a\n    regex: '(unclosed'\n", 3, "does not compile"),
         ("pack: x\nrules:\n  - id: a\n    detector: no.such\n", 4, "unknown detector"),
@@ -65,6 +79,8 @@ struct RuleTests {
         ("pack: x\nrules:\n  - id: a\n    detector: email\n    action: explode\n", 5, "unknown action"),
         ("pack: x\nrules:\n  - id: a\n    regex: 'x'\n    group: 2\n", 3, "group 2 does not exist"),
         ("pack: x\nrules: [\n", 0, "not valid YAML"),
+        ("pack: x\nrules:\n  - id: a\n    regex: 'x'\n    prefilter_lead: 2\n", 5, "needs a prefilter"),
+        ("pack: x\nrules:\n  - id: a\n    regex: 'x'\n    prefilter: [x]\n    prefilter_lead: -1\n", 6, "between 0 and 4096"),
     ])
     func packErrorsAreLocated(_ yaml: String, _ line: Int, _ message: String) {
         do {

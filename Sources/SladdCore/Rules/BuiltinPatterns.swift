@@ -47,6 +47,7 @@ enum BuiltinPatterns {
             regex: '(?i)(?<![A-Za-z0-9])(?:fnr|f(?:o|ø|oe)dselsnummer|personnummer|personnr|ssn|social_security_number|national_id|birth_number)\]?["'']?\s*[=:]\s*(?![a-z]{16}\])(?|"((?:[^"\\]|\\.)++)"|"([^"]+)"|''([^'']+)''|([^\s"'',;&{}()\[\]<>]+))'
             group: 1
             prefilter: [fnr, dselsnummer, personnummer, personnr, ssn, social_security, national_id, birth_number]
+            prefilter_lead: 3   # f, fo, foe or fø before "dselsnummer"
             match:
               - "fnr=12345678901"
               - "{\"fodselsnummer\": \"1234\"}"
@@ -60,6 +61,8 @@ enum BuiltinPatterns {
               - "class=Fnr"
               - "lssn=1"
             examples:
+              - input: "fødselsnummer=0101 foedselsnummer=0202"   # 3 bytes before dselsnummer
+                output: "fødselsnummer=[id] foedselsnummer=[id]"
               - input: "login fnr=12345678901 ok"
                 output: "login fnr=[id] ok"
               - input: "{\"fnr\":1019012480,\"n\":1}"
@@ -207,6 +210,9 @@ enum BuiltinPatterns {
         ("secrets.yaml", ####"""
         # Secrets found by PCRE2 patterns. A rule's `prefilter` lists literals (any case) of which every match
         # holds one; lines without them never reach PCRE2. A `match` example without a prefilter literal fails.
+        # `prefilter_lead` is the most bytes a match starts before such a literal: PCRE2 then tries only
+        # those starts, not every byte of the line from its start. Too small a lead misses matches; the
+        # examples run with and without it and must agree.
         pack: secrets
         description: Tokens, keys and passwords
         rules:
@@ -215,6 +221,7 @@ enum BuiltinPatterns {
             description: JSON Web Tokens (header and payload start with eyJ)
             regex: '\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*'
             prefilter: [eyJ]
+            prefilter_lead: 0
             match:
               - "token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
             no_match: ["eyJ alone", "keyJoin.eyJ"]
@@ -228,6 +235,7 @@ enum BuiltinPatterns {
             regex: '(?i)\bbearer\s+([A-Za-z0-9._~+/-]{16,}=*)'
             group: 1
             prefilter: [bearer]
+            prefilter_lead: 0
             match: ["Authorization: Bearer abcdefghijklmnop1234", "bearer ZXlKaGJHY2lPaUpJVXpJ=="]
             no_match: ["bearer token expired", "Bearer"]
             examples:
@@ -240,6 +248,7 @@ enum BuiltinPatterns {
             regex: '(?i)\bauthorization["'']?\s*[:=]\s*["'']?(?:(?:basic|bearer|token|digest|negotiate|apikey|sso-key)\s+)?([^\s"'',;]+)'
             group: 1
             prefilter: [authorization]
+            prefilter_lead: 0
             match: ["Authorization: Basic dXNlcjpwYXNzd29yZA==", "\"authorization\":\"Token abc123\""]
             no_match: ["authorization failed for user", "no authorization"]
             examples:
@@ -253,6 +262,7 @@ enum BuiltinPatterns {
             description: AWS access key ids
             regex: '\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b'
             prefilter: [AKIA, ASIA, ABIA, ACCA]
+            prefilter_lead: 0
             match: ["aws_access_key_id=AKIAIOSFODNN7EXAMPLE"]
             no_match: ["AKIA", "xAKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPL"]
             examples:
@@ -264,6 +274,7 @@ enum BuiltinPatterns {
             description: GitHub personal access, OAuth, app and refresh tokens
             regex: '\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b'
             prefilter: [ghp_, gho_, ghu_, ghs_, ghr_, github_pat_]
+            prefilter_lead: 0
             match: ["GH_TOKEN=ghp_abcdefghijklmnopqrstuvwxyzABCDEF0123"]
             no_match: ["ghp_short"]
 
@@ -272,6 +283,7 @@ enum BuiltinPatterns {
             description: Google API keys
             regex: '\bAIza[0-9A-Za-z_-]{35}'
             prefilter: [AIza]
+            prefilter_lead: 0
             match: ["key=AIzaSyA-abcdefghijklmnopqrstuvwxyz012345"]
             no_match: ["AIza too short"]
 
@@ -280,6 +292,7 @@ enum BuiltinPatterns {
             description: Slack bot, user and app tokens
             regex: '\bxox[abposr]-[A-Za-z0-9-]{10,}'
             prefilter: [xox]
+            prefilter_lead: 0
             match: ["SLACK=xoxb-123456789012-abcdefghij"]
             no_match: ["xoxo hugs"]
 
@@ -289,9 +302,12 @@ enum BuiltinPatterns {
             regex: '\b[A-Za-z][A-Za-z0-9+.-]{1,15}://([^\s/?#@:"''<>]+:[^\s/?#"''<>]*)@'
             group: 1
             prefilter: ["://"]
+            prefilter_lead: 16   # a scheme of 2 to 16 bytes before "://"
             match: ["postgres://app:s3cr3t@db.internal:5432/app", "https://user:p@ss@example.no/"]
             no_match: ["https://example.no/path", "ssh://git@github.com/x"]
             examples:
+              - input: "dsn=clickhousesecure://app:pw@ch.example.no/app"   # a scheme of 16 bytes, the longest
+                output: "dsn=clickhousesecure://[credentials]@ch.example.no/app"
               - input: "dsn=postgres://app:s3cr3t@db:5432/app"
                 output: "dsn=postgres://[credentials]@db:5432/app"
               - input: "dsn=postgres://app:s3cr3t@db.internal:5432/app"
@@ -303,6 +319,7 @@ enum BuiltinPatterns {
             regex: '(?i)(?<![A-Za-z0-9\[])(?:password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|accountkey|sharedaccesskey)["'']?\s*[=:]\s*(?|"((?:[^"\\]|\\.)++)"|"([^"]+)"|''([^'']+)''|(?![A-Za-z_$][\w$.]*@[0-9a-fA-F]+\b)([^\s"'',;&{}()\[\]<>]++)(?!\s*[{(\[]))'
             group: 1
             prefilter: [passw, passp, secret, token, api_key, api-key, apikey, access_key, access-key, accesskey, private_key, private-key, privatekey, accountkey]
+            prefilter_lead: 6   # "shared" before "accesskey"
             match:
               - "password=hunter2"
               - "db_password: \"correct horse\""
@@ -319,6 +336,8 @@ enum BuiltinPatterns {
               - "Bad activity token: android.os.BinderProxy@2bd79ce"   # a Java object reference
               - "password=[secret:hbqvdftkmnrscgpb]"   # its own pseudonym, masked already
             examples:
+              - input: "Endpoint=sb://bus.example.no/;SharedAccessKeyName=root;SharedAccessKey=c2VjcmV0Cg=="   # 6 bytes before accesskey
+                output: "Endpoint=sb://bus.example.no/;SharedAccessKeyName=root;SharedAccessKey=[secret]"
               - input: "login user=ola password=hunter2 ok"
                 output: "login user=ola password=[secret] ok"
               - input: "db_password: \"correct horse\" x"
@@ -380,6 +399,9 @@ enum BuiltinPatterns {
             regex: '(?i)(?<![A-Za-z0-9])(?:fnr|f(?:o|ø|oe)dselsnummer|personnummer|personnr|ssn|social_security_number|national_id|birth_number)\]?["'']?\s*[=:]\s*(?![a-z]{16}\])(?|"((?:[^"\\]|\\.)++)"|"([^"]+)"|''([^'']+)''|([^\s"'',;&{}()\[\]<>]+))'
             group: 1
             prefilter: [fnr, dselsnummer, personnummer, personnr, ssn, social_security, national_id, birth_number]
+            prefilter_lead: 3   # f, fo, foe or fø before "dselsnummer"
+
+
 
 
 
@@ -540,6 +562,9 @@ enum BuiltinPatterns {
         ("secrets.yaml", ####"""
         # Secrets found by PCRE2 patterns. A rule's `prefilter` lists literals (any case) of which every match
         # holds one; lines without them never reach PCRE2. A `match` example without a prefilter literal fails.
+        # `prefilter_lead` is the most bytes a match starts before such a literal: PCRE2 then tries only
+        # those starts, not every byte of the line from its start. Too small a lead misses matches; the
+        # examples run with and without it and must agree.
         pack: secrets
         description: Tokens, keys and passwords
         rules:
@@ -548,6 +573,7 @@ enum BuiltinPatterns {
             description: JSON Web Tokens (header and payload start with eyJ)
             regex: '\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*'
             prefilter: [eyJ]
+            prefilter_lead: 0
 
 
 
@@ -561,6 +587,7 @@ enum BuiltinPatterns {
             regex: '(?i)\bbearer\s+([A-Za-z0-9._~+/-]{16,}=*)'
             group: 1
             prefilter: [bearer]
+            prefilter_lead: 0
 
 
 
@@ -573,6 +600,7 @@ enum BuiltinPatterns {
             regex: '(?i)\bauthorization["'']?\s*[:=]\s*["'']?(?:(?:basic|bearer|token|digest|negotiate|apikey|sso-key)\s+)?([^\s"'',;]+)'
             group: 1
             prefilter: [authorization]
+            prefilter_lead: 0
 
 
 
@@ -586,6 +614,7 @@ enum BuiltinPatterns {
             description: AWS access key ids
             regex: '\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b'
             prefilter: [AKIA, ASIA, ABIA, ACCA]
+            prefilter_lead: 0
 
 
 
@@ -597,6 +626,7 @@ enum BuiltinPatterns {
             description: GitHub personal access, OAuth, app and refresh tokens
             regex: '\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b'
             prefilter: [ghp_, gho_, ghu_, ghs_, ghr_, github_pat_]
+            prefilter_lead: 0
 
 
 
@@ -605,6 +635,7 @@ enum BuiltinPatterns {
             description: Google API keys
             regex: '\bAIza[0-9A-Za-z_-]{35}'
             prefilter: [AIza]
+            prefilter_lead: 0
 
 
 
@@ -613,6 +644,7 @@ enum BuiltinPatterns {
             description: Slack bot, user and app tokens
             regex: '\bxox[abposr]-[A-Za-z0-9-]{10,}'
             prefilter: [xox]
+            prefilter_lead: 0
 
 
 
@@ -622,6 +654,9 @@ enum BuiltinPatterns {
             regex: '\b[A-Za-z][A-Za-z0-9+.-]{1,15}://([^\s/?#@:"''<>]+:[^\s/?#"''<>]*)@'
             group: 1
             prefilter: ["://"]
+            prefilter_lead: 16   # a scheme of 2 to 16 bytes before "://"
+
+
 
 
 
@@ -636,6 +671,9 @@ enum BuiltinPatterns {
             regex: '(?i)(?<![A-Za-z0-9\[])(?:password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|accountkey|sharedaccesskey)["'']?\s*[=:]\s*(?|"((?:[^"\\]|\\.)++)"|"([^"]+)"|''([^'']+)''|(?![A-Za-z_$][\w$.]*@[0-9a-fA-F]+\b)([^\s"'',;&{}()\[\]<>]++)(?!\s*[{(\[]))'
             group: 1
             prefilter: [passw, passp, secret, token, api_key, api-key, apikey, access_key, access-key, accesskey, private_key, private-key, privatekey, accountkey]
+            prefilter_lead: 6   # "shared" before "accesskey"
+
+
 
 
 

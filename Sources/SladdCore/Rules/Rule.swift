@@ -70,12 +70,17 @@ public struct RegexDetector: Sendable, Equatable {
     public var group: String?
     /// Literals (any case) of which every match contains at least one; lines without them skip PCRE2.
     public var prefilter: [String]
+    /// The most bytes a match starts before a prefilter literal it holds (`prefilter_lead`): the
+    /// regex then runs only from there, not from the start of each line with a literal. nil: whole lines.
+    public var prefilterLead: Int?
     public var matchLimit: UInt32?
 
-    public init(pattern: String, group: String? = nil, prefilter: [String] = [], matchLimit: UInt32? = nil) {
+    public init(pattern: String, group: String? = nil, prefilter: [String] = [], prefilterLead: Int? = nil,
+                matchLimit: UInt32? = nil) {
         self.pattern = pattern
         self.group = group
         self.prefilter = prefilter
+        self.prefilterLead = prefilterLead
         self.matchLimit = matchLimit
     }
 }

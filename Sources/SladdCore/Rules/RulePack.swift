@@ -84,7 +84,7 @@ private struct NodeReader {
     let file: String
 
     static let ruleKeys: Set<String> = [
-        "id", "label", "description", "detector", "regex", "group", "prefilter", "match_limit",
+        "id", "label", "description", "detector", "regex", "group", "prefilter", "prefilter_lead", "match_limit",
         "action", "token", "keep", "enabled", "options", "match", "no_match", "examples",
     ]
 
@@ -180,11 +180,20 @@ private struct NodeReader {
             if prefilter.contains(where: { $0.isEmpty || !$0.utf8.allSatisfy { $0 < 0x80 } }) {
                 throw ConfigurationError("prefilter literals must be non-empty ASCII text", at: location(of: mapping["prefilter"]!))
             }
+            let lead = try int(mapping["prefilter_lead"])
+            if let lead, let leadNode = mapping["prefilter_lead"] {
+                guard !prefilter.isEmpty else {
+                    throw ConfigurationError("prefilter_lead needs a prefilter: it counts bytes before a prefilter literal", at: location(of: leadNode))
+                }
+                guard lead >= 0 && lead <= 4096 else {
+                    throw ConfigurationError("prefilter_lead must be between 0 and 4096 bytes", at: location(of: leadNode))
+                }
+            }
             let limit = try int(mapping["match_limit"])
             if let limit, limit < 1000 || limit > 100_000_000 {
                 throw ConfigurationError("match_limit must be between 1000 and 100000000", at: location(of: mapping["match_limit"]!))
             }
-            detector = .regex(RegexDetector(pattern: pattern, group: group, prefilter: prefilter,
+            detector = .regex(RegexDetector(pattern: pattern, group: group, prefilter: prefilter, prefilterLead: lead,
                                             matchLimit: limit.map { UInt32($0) }))
         case (nil, nil):
             throw ConfigurationError("rule '\(id)' needs a 'detector' (built-in) or a 'regex'", at: where_)

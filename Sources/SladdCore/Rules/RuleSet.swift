@@ -96,7 +96,8 @@ public struct RuleSet: Sendable {
         var limits = CompiledRegex.Limits()
         if let limit = spec.matchLimit { limits.matchLimit = limit }
         do throws(RegexCompileError) {
-            return try CompiledRegex(pattern: spec.pattern, group: spec.group, limits: limits, jit: jit)
+            return try CompiledRegex(pattern: spec.pattern, group: spec.group, limits: limits, jit: jit,
+                                     boundedStarts: spec.prefilterLead != nil)
         } catch {
             let offset = error.offset.map { " at pattern offset \($0)" } ?? ""
             throw ConfigurationError("rule '\(rule.id)': the regex does not compile\(offset): \(error.message)", at: rule.source)

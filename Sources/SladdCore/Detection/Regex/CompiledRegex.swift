@@ -35,13 +35,16 @@ final class CompiledRegex {
 
     /// Compiles `pattern`; `group` is a group number or name, nil for the whole match. Without `jit`
     /// the pattern is only checked and interpreted (a JIT failure is never an error either).
-    init(pattern: String, group: String?, limits: Limits = Limits(), jit: Bool = true) throws(RegexCompileError) {
+    /// `boundedStarts`: matched with `nextMatch(...startingBy:...)`, which needs its own compiled code.
+    init(pattern: String, group: String?, limits: Limits = Limits(), jit: Bool = true,
+         boundedStarts: Bool = false) throws(RegexCompileError) {
         self.pattern = pattern
         var errorCode: Int32 = 0
         var errorOffset = 0
         let bytes = Array(pattern.utf8)
+        let options = boundedStarts ? UInt32(PCRE2_USE_OFFSET_LIMIT) : 0
         guard let compiled = bytes.withUnsafeBufferPointer({ buffer in
-            pcre2_compile_8(buffer.baseAddress, buffer.count, 0, &errorCode, &errorOffset, nil)
+            pcre2_compile_8(buffer.baseAddress, buffer.count, options, &errorCode, &errorOffset, nil)
         }) else {
             throw RegexCompileError(message: Self.message(for: errorCode), offset: errorOffset)
         }
@@ -133,6 +136,15 @@ final class CompiledRegex {
             return .limitExceeded
         default: return .failure(code: result)
         }
+    }
+
+    /// The next match that starts in `startOffset...lastStart` (PCRE2's offset limit): the search stops
+    /// there instead of running on to the end of the subject. Only for a pattern compiled with
+    /// `boundedStarts`.
+    func nextMatch(in subject: UnsafePointer<UInt8>, length: Int, from startOffset: Int, startingBy lastStart: Int,
+                   options: UInt32) -> Outcome {
+        pcre2_set_offset_limit_8(matchContext, lastStart)
+        return nextMatch(in: subject, length: length, from: startOffset, options: options)
     }
 
     /// Where the whole last match ended (the group may end earlier).
