@@ -33,6 +33,9 @@ struct FormatTests {
         (#"level=info msg="he said \"01019012480\"" user=kari@example.com fnr=123"#,
          #"level=info msg="he said \"[fnr]\"" user=[email] fnr=[id]"#),
         ("GET /reset?email=ola%40example.no&next=%2F 200", "GET /reset?email=%5Bemail%5D&next=%2F 200"),
+        // The same in a JSON string, also after a `%` that escapes nothing.
+        (#"{"url":"/reset?email=ola%40example.no&x=1","n":1}"#, #"{"url":"/reset?email=%5Bemail%5D&x=1","n":1}"#),
+        (#"{"a":"100%","u":"ola%40example.no"}"#, #"{"a":"100%","u":"%5Bemail%5D"}"#),
         // A key-value rule reads the key; a value written with escapes is still masked whole, as
         // written (decoded alone, the value no longer shows its key). Also inside Docker's `log`.
         (#"{"password":"hunter\u0032x"}"#, #"{"password":"[secret]"}"#),

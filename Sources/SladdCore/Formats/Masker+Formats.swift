@@ -310,10 +310,12 @@ extension Masker {
         jsonDecodesScratch = []
         defer { jsonDecodesScratch = decodes }
         decodes.removeAll(keepingCapacity: true)
+        // One look over the document first: most have no `%XX`, and then none of their strings does.
+        let mayHavePercent = PercentEscapes.contains(base, from: start, to: end)
         for token in documentTokens {
             var decode = JSONDecode.none
             if token.kind == .string {
-                let percent = PercentEscapes.contains(base, from: token.start, to: token.end)
+                let percent = mayHavePercent && PercentEscapes.contains(base, from: token.start, to: token.end)
                 if percent {
                     decode = token.hasEscapes ? .escapesAndPercent : .percent
                 } else if token.hasEscapes && (nested || base[token.start] == 0x7B || mustReadDecoded(base, token)) {
