@@ -173,8 +173,8 @@ struct PropertyTests {
     }
 
     /// `prefilter_lead` only skips starts that cannot begin a match: lines dense with the secret
-    /// rules' keywords (glued to letters, repeated, in JSON, cut by a small window) come out the same
-    /// as when every regex runs over whole lines.
+    /// rules' keywords (glued to letters, repeated, in JSON, cut by a small window, more than the
+    /// masker gathers) come out the same as when every regex runs over whole lines.
     @Test("A prefilter_lead changes no output", arguments: seeds)
     func prefilterLeadChangesNothing(seed: UInt64) throws {
         var random = SeededRandom(seed: seed)
@@ -194,7 +194,10 @@ struct PropertyTests {
         var text = ""
         for _ in 0..<1500 {
             var line = ""
-            for _ in 0..<Int.random(in: 1...8, using: &random) {
+            // Some lines hold more literals than the masker gathers starts for (16).
+            let groups = Int.random(in: 0..<5, using: &random) == 0 ? Int.random(in: 17...30, using: &random)
+                                                                     : Int.random(in: 1...8, using: &random)
+            for _ in 0..<groups {
                 if Int.random(in: 0..<4, using: &random) == 0 {
                     line += Generate.cleanWord(&random)
                     line += " "
@@ -239,7 +242,8 @@ struct PropertyTests {
             if let (a, b) = zip(nearLines, wholeLinesOut).first(where: { $0.0 != $0.1 }) {
                 Issue.record("with the lead: \(String(decoding: a, as: UTF8.self))\nwhole lines:   \(String(decoding: b, as: UTF8.self))")
             }
-            #expect(nearOutput == wholeOutput)
+            let sameOutput = nearOutput == wholeOutput  // not the arrays in the message: megabytes of numbers
+            #expect(sameOutput)
             #expect(near.counters == whole.counters)
         }
     }

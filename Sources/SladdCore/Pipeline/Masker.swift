@@ -61,6 +61,9 @@ public final class Masker {
     private var literalStarts: [Int] = []
     private static let literalRuleShift = 40
     private static let literalStartMask = (1 << literalRuleShift) - 1
+    private static let nearLiteralsLimit = 16
+    /// Whether regex rule `i` has a lead: read per literal found, where `regexRules[i].lead` cost more.
+    private let ruleHasLead: [Bool]
 
     /// Marks a line withheld because a regex hit its limit: written instead of the line, never its content.
     static let withheldRule = -1
@@ -104,6 +107,7 @@ public final class Masker {
         }
         builtins = BuiltinScanner(configuration: configuration)
         self.regexRules = regexRules
+        ruleHasLead = regexRules.map { $0.lead != nil }
         literals = LiteralSet(literalEntries)
         triggered = Array(repeating: false, count: regexRules.count)
         actions = ruleSet.rules.map(CompiledAction.init)
@@ -246,18 +250,28 @@ public final class Masker {
             linesWithLiterals.append(lineStart)
             for index in triggered.indices { triggered[index] = false }
             if !literalStarts.isEmpty { literalStarts.removeAll(keepingCapacity: true) }
+            // A line with more such literals goes back to whole-line matching: gathering the starts of
+            // a line of 222,000 `password=` cost more than PCRE2's own scan (one match runs to its end).
+            var manyLiterals = false
+            let hasLead = ruleHasLead
             // Literals come in the order of their anchors, not of their starts, and several can share
             // a position: every literal of the line is looked at, the first hit included.
             literals.forEachMatch(in: base, from: lineStart, to: lineEnd) { offset, literal in
                 let owner = literals.owners[literal]
                 triggered[owner] = true
-                if regexRules[owner].lead != nil { literalStarts.append(owner << Self.literalRuleShift | offset) }
+                if !manyLiterals && hasLead[owner] {
+                    if literalStarts.count < Self.nearLiteralsLimit {
+                        literalStarts.append(owner << Self.literalRuleShift | offset)
+                    } else {
+                        manyLiterals = true
+                    }
+                }
                 return true
             }
             if literalStarts.count > 1 && !literalStarts.isSorted(by: <=) { literalStarts.sort() }
             var nearLiterals = literalStarts.startIndex
             for (index, rule) in regexRules.enumerated() where triggered[index] {
-                guard let lead = rule.lead else {
+                guard let lead = rule.lead, !manyLiterals else {
                     matchLine(rule, lineStart: lineStart, lineEnd: lineEnd, in: window, counters: &counters)
                     continue
                 }

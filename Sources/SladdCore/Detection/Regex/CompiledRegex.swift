@@ -24,6 +24,8 @@ final class CompiledRegex {
 
     let pattern: String
     let usesJIT: Bool
+    /// Compiled for `nextMatch(...startingBy:...)` (PCRE2_USE_OFFSET_LIMIT).
+    let boundedStarts: Bool
     /// The capture group whose bytes are masked (0 is the whole match).
     let group: Int
     private let limits: Limits
@@ -49,6 +51,7 @@ final class CompiledRegex {
             throw RegexCompileError(message: Self.message(for: errorCode), offset: errorOffset)
         }
         self.compiled = Code(compiled)  // frees it, also when a check below throws
+        self.boundedStarts = boundedStarts
         self.limits = limits
 
         var resolvedGroup = 0
@@ -82,6 +85,7 @@ final class CompiledRegex {
     init(sharing other: CompiledRegex) {
         pattern = other.pattern
         usesJIT = other.usesJIT
+        boundedStarts = other.boundedStarts
         group = other.group
         limits = other.limits
         compiled = other.compiled
@@ -118,6 +122,22 @@ final class CompiledRegex {
     ///
     /// `options` takes `PCRE2_NOTBOL`/`PCRE2_NOTEOL` when the subject is a window inside a longer line.
     func nextMatch(in subject: UnsafePointer<UInt8>, length: Int, from startOffset: Int, options: UInt32) -> Outcome {
+        // A bounded search leaves its limit in the match context: lifted here, or this search would
+        // stop at the last one's bound (PCRE2_UNSET).
+        if boundedStarts { pcre2_set_offset_limit_8(matchContext, ~0) }
+        return match(in: subject, length: length, from: startOffset, options: options)
+    }
+
+    /// The next match that starts in `startOffset...lastStart` (PCRE2's offset limit): the search stops
+    /// there instead of running on to the end of the subject. Only for a pattern compiled with
+    /// `boundedStarts`.
+    func nextMatch(in subject: UnsafePointer<UInt8>, length: Int, from startOffset: Int, startingBy lastStart: Int,
+                   options: UInt32) -> Outcome {
+        pcre2_set_offset_limit_8(matchContext, lastStart)
+        return match(in: subject, length: length, from: startOffset, options: options)
+    }
+
+    private func match(in subject: UnsafePointer<UInt8>, length: Int, from startOffset: Int, options: UInt32) -> Outcome {
         let result = usesJIT
             ? pcre2_jit_match_8(code, subject, length, startOffset, options, matchData, matchContext)
             : pcre2_match_8(code, subject, length, startOffset, options, matchData, matchContext)
@@ -136,15 +156,6 @@ final class CompiledRegex {
             return .limitExceeded
         default: return .failure(code: result)
         }
-    }
-
-    /// The next match that starts in `startOffset...lastStart` (PCRE2's offset limit): the search stops
-    /// there instead of running on to the end of the subject. Only for a pattern compiled with
-    /// `boundedStarts`.
-    func nextMatch(in subject: UnsafePointer<UInt8>, length: Int, from startOffset: Int, startingBy lastStart: Int,
-                   options: UInt32) -> Outcome {
-        pcre2_set_offset_limit_8(matchContext, lastStart)
-        return nextMatch(in: subject, length: length, from: startOffset, options: options)
     }
 
     /// Where the whole last match ended (the group may end earlier).
