@@ -55,9 +55,9 @@ public final class Masker {
     private let literals: LiteralSet
     /// Which regex rules a line triggers (reused).
     private var triggered: [Bool]
-    /// Where a line's literals of rules with a `lead` start, and whose they are: `rule << 40 | start`,
-    /// so that one integer sort groups them by rule in order of start (a sort of tuples through a
-    /// closure cost 120 instructions a line). Reused.
+    /// Where a line's literals of rules with a `lead` start, and whose they are: `rule << 40 | start`
+    /// (a window's offsets stay far below 2^40), so that one integer sort groups them by rule in order
+    /// of start (a sort of tuples through a closure cost 120 instructions a line). Reused.
     private var literalStarts: [Int] = []
     private static let literalRuleShift = 40
     private static let literalStartMask = (1 << literalRuleShift) - 1
