@@ -284,10 +284,9 @@ public final class StreamFilter {
     /// regex limit): the caller drops the rest of it.
     private func emitLongLineWindow(_ framing: inout Framing, base: UnsafePointer<UInt8>, to end: Int, writable: Bool,
                                     into output: OutputBuffer) -> Bool {
-        let lineStarts = framing.context == framing.start && framing.atLineStart
-        if lineStarts { counters.oversizeLines += 1 }
+        if framing.atLineStart { counters.oversizeLines += 1 }
         let outcome = emit(Masker.Window(base: base, context: framing.context, start: framing.start, end: end,
-                                         contextAtLineStart: lineStarts, endAtLineEnd: false,
+                                         contextAtLineStart: framing.atLineStart, endAtLineEnd: false,
                                          emitLimit: end - configuration.windowOverlap),
                            openLineMasked: framing.openLineMasked, writable: writable, into: output)
         framing.start = outcome.emittedThrough
