@@ -62,21 +62,20 @@ public enum RuleExampleRunner {
                                                    problem: "expected \(quoted(example.output ?? "")) but got \(quoted(output))"))
                 }
             }
-            try checkLead(of: rule, configuration: configuration, into: &report)
+            try checkLead(of: rule, ruleSet: ruleSet, configuration: configuration, into: &report)
         }
         return report
     }
 
     /// A `prefilter_lead` states where matches start: every example must come out the same when the
     /// regex runs over whole lines instead. Too small a lead shows here as a match it missed.
-    private static func checkLead(of rule: Rule, configuration: StreamFilter.Configuration,
+    private static func checkLead(of rule: Rule, ruleSet: RuleSet, configuration: StreamFilter.Configuration,
                                   into report: inout Report) throws(ConfigurationError) {
         guard case .regex(var spec) = rule.detector, let lead = spec.prefilterLead else { return }
         spec.prefilterLead = nil
         var wholeLines = rule
         wholeLines.detector = .regex(spec)
-        let withLead = try StreamFilter(ruleSet: try RuleSet(packs: [RulePack(rules: [rule])], pseudonymKey: exampleKey),
-                                        configuration: configuration)
+        let withLead = try StreamFilter(ruleSet: ruleSet, configuration: configuration)
         let without = try StreamFilter(ruleSet: try RuleSet(packs: [RulePack(rules: [wholeLines])], pseudonymKey: exampleKey),
                                        configuration: configuration)
         let examples = rule.examples.match + rule.examples.noMatch + rule.examples.exact
