@@ -7,10 +7,7 @@ struct BatchOptions: ParsableArguments {
     @Argument(help: ArgumentHelp("Files and folders (folders are walked recursively).", valueName: "path"))
     var paths: [String]
 
-    @Option(name: [.short, .long], help: ArgumentHelp(
-        "Files masked side by side; a large file is also cut into blocks for every job (default: the number of cores).",
-        discussion: "Example: --jobs 4", valueName: "n"))
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup(title: "Threads and long lines") var work: WorkOptions
 
     @Flag(help: "Follow symbolic links found inside folders (links named on the command line are always followed).")
     var followSymlinks = false
@@ -22,16 +19,12 @@ struct BatchOptions: ParsableArguments {
                                discussion: "Example: --report scrub-2026-11.json", valueName: "file"))
     var report: String?
 
-    @Option(help: ArgumentHelp("Lines longer than this are masked in overlapping windows (K and M suffixes).", valueName: "bytes"))
-    var maxLineBytes: ByteCount = ByteCount(1 << 20)
-
     @Option(help: ArgumentHelp(
         "Take only shard K of N (0-based): files are dealt out by a hash of their path, so N machines or pods given the same tree share it without overlap.",
         discussion: "Example (a Kubernetes Indexed Job): --shard $(JOB_COMPLETION_INDEX)/8", valueName: "K/N"))
     var shard: Shard?
 
     func validate() throws {
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard !paths.isEmpty else { throw ValidationError("name at least one file or folder") }
     }
 
@@ -42,7 +35,8 @@ struct BatchOptions: ParsableArguments {
         for note in tree.notes { FileHandle.standardError.write(Data("sladd: note: \(note)\n".utf8)) }
         for error in tree.errors { FileHandle.standardError.write(Data("sladd: error: \(error)\n".utf8)) }
         var filterConfiguration = StreamFilter.Configuration()
-        filterConfiguration.maxLineBytes = maxLineBytes.value
+        filterConfiguration.maxLineBytes = work.maxLineBytes.value
+        let jobs = work.threads(byDefault: 0)
         let job = try BatchJob(ruleSet: ruleSet, filterConfiguration: filterConfiguration,
                                options: BatchJob.Options(mode: mode, jobs: jobs))
         let progress = BatchProgress(totalBytes: tree.files.reduce(0) { $0 + $1.size }, totalFiles: tree.files.count)

@@ -43,10 +43,6 @@ struct Sladd: ParsableCommand {
                                discussion: "Example: --summary json 2> counts.json", valueName: "format"))
     var summary: SummaryFormat = .none
 
-    @Option(help: ArgumentHelp("Lines longer than this are masked in overlapping windows, never held whole (K and M suffixes).",
-                               discussion: "Example: --max-line-bytes 4M", valueName: "bytes"))
-    var maxLineBytes: ByteCount = ByteCount(1 << 20)
-
     @Option(help: ArgumentHelp(
         "How lines are structured: auto (decided per line), text, json, docker, cri or logfmt.",
         discussion: """
@@ -55,14 +51,8 @@ struct Sladd: ParsableCommand {
             """, valueName: "format"))
     var format: LineFormat = .auto
 
-    @Option(help: ArgumentHelp(
-        "Mask on this many threads, output in input order; 0 uses every core. 1, the default, suits a sidecar.",
-        discussion: """
-            Blocks of whole lines go to worker threads; a block leaves when it is full (256 KiB) or \
-            when the input pauses, so latency stays low. The output is the same byte for byte. \
-            Each thread adds about 2 MiB of memory. Example: zcat big.log.gz | sladd --jobs 0 > masked.log
-            """, valueName: "n"))
-    var jobs: Int = 1
+    @OptionGroup(title: "Threads and long lines")
+    var work: WorkOptions
 
     @OptionGroup(title: "Running as a sidecar or shipper stage")
     var service: ServiceOptions
@@ -71,10 +61,9 @@ struct Sladd: ParsableCommand {
         try service.validate(summary: summary)
         let ruleSet = try rules.ruleSet()
         var configuration = StreamFilter.Configuration()
-        configuration.maxLineBytes = maxLineBytes.value
+        configuration.maxLineBytes = work.maxLineBytes.value
         configuration.format = format
-        let threads = jobs == 0 ? ProcessInfo.processInfo.activeProcessorCount : jobs
-        guard threads >= 0 else { throw ConfigurationError("--jobs must be 0 (every core) or more") }
+        let threads = work.threads(byDefault: 1)
         if threads > 1 && self.service.protocol == .mmexternal {
             throw ConfigurationError("--protocol mmexternal answers one message at a time; leave out --jobs")
         }
@@ -137,7 +126,9 @@ struct Sladd: ParsableCommand {
             if let exit = error as? ExitCode {
                 Foundation.exit(exit.rawValue)
             }
-            fail(fullMessage(for: error) + "\nSee 'sladd --help'.", code: 2)
+            var message = fullMessage(for: error)
+            if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }  // fail() says "error:"
+            fail(message.contains("--help") ? message : message + "\nSee 'sladd --help'.", code: 2)
         }
     }
 

@@ -38,6 +38,12 @@ struct CommandLineTests {
         (["--action", "no.fnr=hash"], "--hmac-key-file"),
         (["--patterns", "/nonexistent/pack.yaml"], "no pack file"),
         (["--max-line-bytes", "12"], "at least 4096"),
+        (["--jobs=-1"], "--jobs must be 0"),
+        // scrub and scan read the same two options: the root command once took them from after the
+        // subcommand's name, and scrub ran on every core whatever --jobs said.
+        (["scan", "--jobs=-1", "/dev/null"], "--jobs must be 0"),
+        (["scan", "--max-line-bytes", "12", "/dev/null"], "at least 4096"),
+        (["scrub", "--max-line-bytes", "12", "--output-dir", "/tmp/sladd-never-written", "/dev/null"], "at least 4096"),
     ])
     func usageErrors(_ arguments: [String], _ message: String) throws {
         let result = try Binary.run(arguments, input: Data("x\n".utf8))
