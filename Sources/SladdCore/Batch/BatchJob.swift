@@ -90,13 +90,16 @@ public final class BatchJob: @unchecked Sendable {
     /// Blocks, masked blocks and gzip members, reused from block to block and file to file. Blocks
     /// from 128 KiB are mapped on their own (`Allocator`): a fresh array per block cost a `mmap`, a
     /// `munmap` and 256 page faults, three times per MiB (half the system time of a scrub).
-    private let buffers = BufferPool()
+    private let buffers: BufferPool
+    /// Bytes asked of the source at a time.
+    private static let readSize = 256 << 10
 
     public init(ruleSet: RuleSet, filterConfiguration: StreamFilter.Configuration = .init(),
                 options: Options) throws(ConfigurationError) {
         self.options = options
         ruleCount = ruleSet.rules.count
         template = try StreamFilter(ruleSet: ruleSet, configuration: filterConfiguration)  // a bad rule set fails here
+        buffers = BufferPool(capacity: options.blockSize + Self.readSize)
     }
 
     /// Runs over `files` (largest first, so the long ones start early) and returns a report per
@@ -106,6 +109,9 @@ public final class BatchJob: @unchecked Sendable {
         defer { pool.close() }
         let order = files.indices.sorted { files[$0].size > files[$1].size }
         let state = DriverState(count: files.count)
+        // Two blocks per worker: one masked while the next waits, and a little for the blocks
+        // finished out of order. Each block is a buffer of about 1.25 MiB, two while it is masked.
+        let budget = BlockBudget(blocks: options.jobs + 2)
         let group = DispatchGroup()
         for _ in 0..<min(options.jobs, max(1, files.count)) {
             group.enter()
@@ -113,7 +119,8 @@ public final class BatchJob: @unchecked Sendable {
                 var sequentialFilter: StreamFilter?
                 while let next = state.take(), next < order.count {
                     let index = order[next]
-                    let report = process(files[index], pool: pool, progress: progress, sequentialFilter: &sequentialFilter)
+                    let report = process(files[index], pool: pool, budget: budget, progress: progress,
+                                         sequentialFilter: &sequentialFilter)
                     state.store(report, at: index)
                     progress.fileDone()
                 }
@@ -148,7 +155,7 @@ public final class BatchJob: @unchecked Sendable {
         }
     }
 
-    private func process(_ file: BatchFile, pool: WorkerPool, progress: BatchProgress,
+    private func process(_ file: BatchFile, pool: WorkerPool, budget: BlockBudget, progress: BatchProgress,
                          sequentialFilter: inout StreamFilter?) -> FileReport {
         var report = FileReport(file: file, counters: Counters(ruleCount: ruleCount))
         var consumed = 0
@@ -184,7 +191,7 @@ public final class BatchJob: @unchecked Sendable {
             }
             report.output = writer?.target
 
-            let outcome = try maskBlocks(from: &source, gzipLevel: report.gzip ? level : nil, pool: pool,
+            let outcome = try maskBlocks(from: &source, gzipLevel: report.gzip ? level : nil, pool: pool, budget: budget,
                                          writer: writer, sequentialFilter: &sequentialFilter)
             guard let counters = outcome else {
                 writer?.abort()
@@ -217,19 +224,20 @@ public final class BatchJob: @unchecked Sendable {
 
     /// Reads `source` in blocks of whole lines, masks them on the pool and writes them in order.
     /// Returns the counters, or nil when the start of the input is binary (nothing is written then).
-    private func maskBlocks(from source: inout any ByteSource, gzipLevel: Int32?, pool: WorkerPool,
+    private func maskBlocks(from source: inout any ByteSource, gzipLevel: Int32?, pool: WorkerPool, budget: BlockBudget,
                             writer: AtomicFileWriter?, sequentialFilter: inout StreamFilter?) throws -> Counters? {
         var counters = Counters(ruleCount: ruleCount)
-        let blocks = OrderedBlocks(limit: options.jobs + 2)
+        let blocks = OrderedBlocks(budget: budget)
         let writesOutput = writer != nil
         let buffers = self.buffers
+        defer { blocks.discardUnwritten { buffers.give($0.buffer) } }  // after a failed write
         func write(_ result: OrderedBlocks.Result) throws(BatchError) {
             counters.add(result.counters)
-            defer { buffers.give(result.bytes) }
-            guard let writer, !result.bytes.isEmpty else { return }
-            do { try writer.write(result.bytes) } catch { throw .stream(error) }
+            defer { buffers.give(result.buffer) }
+            guard let writer, !result.buffer.bytes.isEmpty else { return }
+            do { try writer.write(result.buffer.bytes) } catch { throw .stream(error) }
         }
-        let readSize = 256 << 10
+        let readSize = Self.readSize
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: readSize, alignment: 16)
         defer { chunk.deallocate() }
         var pending: [UInt8] = []
@@ -261,23 +269,23 @@ public final class BatchJob: @unchecked Sendable {
                 }
                 cut = newline + 1
             }
-            var block = buffers.take()
-            block.append(contentsOf: pending[..<cut])
+            let block = buffers.take()
+            block.bytes.append(contentsOf: pending[..<cut])
             pending.removeFirst(cut)
             try blocks.submit(to: pool, { worker in
-                var masked = buffers.take()
-                worker.filter.mask(block, into: &masked)
+                let masked = buffers.take()
+                worker.filter.mask(&block.bytes, into: &masked.bytes)
                 buffers.give(block)
                 let counters = worker.filter.takeCounters()
                 guard writesOutput else {
-                    masked.removeAll(keepingCapacity: true)  // the counters are the result
-                    return .init(bytes: masked, counters: counters)
+                    masked.bytes.removeAll(keepingCapacity: true)  // the counters are the result
+                    return .init(buffer: masked, counters: counters)
                 }
-                guard let gzipLevel else { return .init(bytes: masked, counters: counters) }
-                var member = buffers.take()
-                worker.encoder(level: gzipLevel).member(of: masked, into: &member)
+                guard let gzipLevel else { return .init(buffer: masked, counters: counters) }
+                let member = buffers.take()
+                worker.encoder(level: gzipLevel).member(of: masked.bytes, into: &member.bytes)
                 buffers.give(masked)
-                return .init(bytes: member, counters: counters)
+                return .init(buffer: member, counters: counters)
             }, write: write)
         }
         try blocks.finish(write: write)

@@ -84,76 +84,136 @@ final class WorkerPool: @unchecked Sendable {
 
 /// One block of lines as a worker hands it back: the masked bytes and what was counted in them.
 struct MaskedBlock {
-    var bytes: [UInt8]
+    var buffer: BlockBuffer
     var counters: Counters
 }
 
-/// The blocks of one file, masked anywhere, written in order, with at most `limit` in flight so
-/// memory stays bounded whatever the file's size. The caller writes, between submissions (a file
-/// has no reader waiting on it); the stream's `OrderedOutput` writes on a thread of its own.
+/// How many blocks all the files of a batch job may have in flight together (read and not yet
+/// written). One bound for the job, not one per file: with a bound per file and a file per job
+/// side by side, memory grew with the square of `--jobs`.
+final class BlockBudget: @unchecked Sendable {
+    /// Guards `free` and the `finished` blocks of every `OrderedBlocks` that shares this budget.
+    let condition = NSCondition()
+    var free: Int
+
+    init(blocks: Int) { free = blocks }
+}
+
+/// The blocks of one file, masked anywhere, written in order, with the job's `BlockBudget` bounding
+/// what is in flight, so memory stays flat whatever the files' sizes. The caller writes, between
+/// submissions (a file has no reader waiting on it); the stream's `OrderedOutput` writes on a
+/// thread of its own.
 final class OrderedBlocks: @unchecked Sendable {
     typealias Result = MaskedBlock
 
-    // Guarded by `condition`.
-    private let condition = NSCondition()
+    private let budget: BlockBudget
+    /// Guarded by `budget.condition`.
     private var finished: [Int: Result] = [:]
+    // Used by the caller's thread only.
     private var submitted = 0
     private var written = 0
-    private let limit: Int
 
-    init(limit: Int) { self.limit = limit }
+    init(budget: BlockBudget) { self.budget = budget }
 
-    /// Queues `work` on the pool; writes finished blocks in order meanwhile, waiting while too many
-    /// are in flight.
+    /// Queues `work` on the pool once the budget has room; writes this file's finished blocks in
+    /// order meanwhile. Waiting on the budget while holding finished blocks could starve every
+    /// file, so each wait writes what it can, and every write gives a block back to the budget.
     func submit(to pool: WorkerPool, _ work: @escaping (WorkerPool.Worker) -> Result,
                 write: (Result) throws(BatchError) -> Void) throws(BatchError) {
-        try drain(until: limit - 1, write: write)
+        let condition = budget.condition
+        condition.lock()
+        while budget.free == 0 {
+            if let result = finished.removeValue(forKey: written) {
+                condition.unlock()
+                try writeAndRelease(result, write: write)
+                condition.lock()
+            } else {
+                condition.wait()
+            }
+        }
+        budget.free -= 1
+        condition.unlock()
         let sequence = submitted
         submitted += 1
         pool.submit { [self] worker in
             let result = work(worker)
             condition.lock()
             finished[sequence] = result
-            condition.signal()
+            condition.broadcast()  // the waiting drivers wait for different things
             condition.unlock()
         }
     }
 
     /// Writes every block, in order.
     func finish(write: (Result) throws(BatchError) -> Void) throws(BatchError) {
-        try drain(until: 0, write: write)
+        while written < submitted {
+            try writeAndRelease(next(), write: write)
+        }
     }
 
-    /// Writes finished blocks in order until at most `pending` are unwritten.
-    private func drain(until pending: Int, write: (Result) throws(BatchError) -> Void) throws(BatchError) {
-        while submitted - written > pending {
-            condition.lock()
-            while finished[written] == nil { condition.wait() }
-            let result = finished.removeValue(forKey: written)!
-            condition.unlock()
+    /// After a failed write: waits for the blocks still in flight and gives them back unwritten, so
+    /// the budget they hold goes to the other files. Nothing to do after `finish`.
+    func discardUnwritten(_ discard: (Result) -> Void) {
+        while written < submitted {
+            let result = next()
             written += 1
-            try write(result)
+            discard(result)
+            release()
         }
+    }
+
+    private func next() -> Result {
+        budget.condition.lock()
+        defer { budget.condition.unlock() }
+        while finished[written] == nil { budget.condition.wait() }
+        return finished.removeValue(forKey: written)!
+    }
+
+    private func writeAndRelease(_ result: Result, write: (Result) throws(BatchError) -> Void) throws(BatchError) {
+        written += 1
+        defer { release() }
+        try write(result)
+    }
+
+    private func release() {
+        budget.condition.lock()
+        budget.free += 1
+        budget.condition.broadcast()
+        budget.condition.unlock()
     }
 }
 
-/// Byte arrays handed between a batch job's threads and reused. A returned array may still be
-/// referenced for a moment (by the task that returned it), so it is emptied when taken, not when
-/// given back: emptying a shared array would copy it.
+/// A block's bytes, in a box so that the array inside has one owner. Handing bare arrays between
+/// threads did not reuse them: the task that gave one back still held it for a moment, so emptying
+/// it on the next `take` copied it, a fresh MiB for nearly every block.
+final class BlockBuffer: @unchecked Sendable {
+    var bytes: [UInt8] = []
+}
+
+/// Block buffers handed between a batch job's threads and reused.
 final class BufferPool: @unchecked Sendable {
     private let lock = NSLock()
-    private var free: [[UInt8]] = []
+    private var free: [BlockBuffer] = []
+    /// What a new buffer reserves: a block and a read past it, so reuse in any role rarely grows it.
+    private let capacity: Int
 
-    /// An empty array, with the capacity of an earlier block when there is one.
-    func take() -> [UInt8] {
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// An empty buffer, with the capacity of an earlier block when there is one.
+    func take() -> BlockBuffer {
         lock.lock()
-        var buffer = free.popLast() ?? []
+        let buffer = free.popLast()
         lock.unlock()
-        buffer.removeAll(keepingCapacity: true)
+        guard let buffer else {
+            let fresh = BlockBuffer()
+            fresh.bytes.reserveCapacity(capacity)
+            return fresh
+        }
+        buffer.bytes.removeAll(keepingCapacity: true)
         return buffer
     }
 
-    func give(_ buffer: [UInt8]) {
+    func give(_ buffer: BlockBuffer) {
         lock.lock()
         free.append(buffer)
         lock.unlock()

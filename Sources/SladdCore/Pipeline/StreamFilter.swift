@@ -90,13 +90,15 @@ public final class StreamFilter {
     }
 
     /// Masks `bytes` into `output`, whose storage is reused (blocks of a batch job: a fresh array per
-    /// block grew the heap of every thread and cost page faults).
-    func mask(_ bytes: [UInt8], into output: inout [UInt8]) {
+    /// block grew the heap of every thread and cost page faults). `bytes` is only borrowed as
+    /// scratch: escapes are blanked in it while the detectors read it, then put back, which saves
+    /// each worker a copy of every block with an escape (see `Masker.scanBase`).
+    func mask(_ bytes: inout [UInt8], into output: inout [UInt8]) {
         output.removeAll(keepingCapacity: true)
         guard !bytes.isEmpty else { return }
-        bytes.withUnsafeBufferPointer { block in
+        bytes.withUnsafeMutableBufferPointer { block in
             // Gathered here, while the spans it borrows from `bytes` are valid.
-            mask(block.baseAddress!, count: block.count, writable: false, into: self.output)
+            mask(block.baseAddress!, count: block.count, writable: true, into: self.output)
             self.output.withSpans { spans in
                 for span in spans { output.append(contentsOf: UnsafeRawBufferPointer(start: span.iov_base, count: span.iov_len)) }
             }
