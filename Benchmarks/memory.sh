@@ -70,6 +70,10 @@ row "256 MiB line without a newline" "yes 'abcdefghij 01019012480 ' | tr -d '\n'
 row "lines of 0.9-1.5 MB, 1 thread" "cat '$long'"
 row "lines of 0.9-1.5 MB, --jobs $jobs" "cat '$long'" --jobs "$jobs"
 [ -s "$out/hostile-json-20000-keys" ] && row "JSON of 20,000 keys, --jobs $jobs" "cat '$out/hostile-json-20000-keys'" --jobs "$jobs"
+make_archive
+rm -rf "$out/memory-scrub"
+row "scrub --jobs $jobs, 8 gzip files of 8 MiB" "true" scrub --jobs "$jobs" --output-dir "$out/memory-scrub" "$archive"
+rm -rf "$out/memory-scrub"
 
 # The long line is masked, not just survived: no identifier may be left in it.
 set +o pipefail

@@ -5,14 +5,8 @@
 #   Benchmarks/scrub.sh
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
+make_archive
 corpus="$out/corpus-64-0.03.log"
-[ -s "$corpus" ] || python3 Benchmarks/gen_corpus.py --mb 64 --pii 0.03 > "$corpus"
-archive="$out/archive"
-if [ ! -d "$archive" ]; then
-  mkdir -p "$archive"
-  split -n l/8 -d "$corpus" "$archive/app.log."
-  for f in "$archive"/app.log.*; do gzip -6 "$f"; done
-fi
 raw=$(stat -c %s "$corpus")
 gz=$(du -cb "$archive"/*.gz | tail -1 | cut -f1)
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"

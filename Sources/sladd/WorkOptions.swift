@@ -11,7 +11,7 @@ struct WorkOptions: ParsableArguments {
         discussion: """
             A stream is cut into blocks of whole lines (256 KiB, or less when the input pauses, so \
             latency stays low); scrub and scan mask files side by side and cut a large file into \
-            blocks of 1 MiB. The output is the same byte for byte. Each thread adds about 2 MiB of \
+            blocks of 512 KiB. The output is the same byte for byte. Each thread adds about 2 MiB of \
             memory. Examples: zcat big.log.gz | sladd --jobs 0 > masked.log; sladd scrub --jobs 4 ...
             """, valueName: "n"))
     var jobs: Int?

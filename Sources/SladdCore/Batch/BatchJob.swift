@@ -68,8 +68,10 @@ public final class BatchJob: @unchecked Sendable {
         public var mode: BatchMode
         /// Threads that mask; as many read and write files side by side.
         public var jobs: Int
-        /// Blocks end at the last newline after this many bytes.
-        public var blockSize = 1 << 20
+        /// Blocks end at the last newline after this many bytes. Half a MiB rather than one: 5 MiB
+        /// less at the peak of `scrub --jobs 2` (37.6 -> 32.6 MiB dynamically linked), as fast, and
+        /// the gzip members it makes were 0.03% larger.
+        public var blockSize = 512 << 10
         /// A line longer than this ends block mode for the rest of its file: it is masked by one
         /// filter in windows, as a stream would be, so memory stays bounded.
         public var maxBlockSize = 8 << 20
@@ -110,7 +112,7 @@ public final class BatchJob: @unchecked Sendable {
         let order = files.indices.sorted { files[$0].size > files[$1].size }
         let state = DriverState(count: files.count)
         // Two blocks per worker: one masked while the next waits, and a little for the blocks
-        // finished out of order. Each block is a buffer of about 1.25 MiB, two while it is masked.
+        // finished out of order. Each block is a buffer of about 0.75 MiB, two while it is masked.
         let budget = BlockBudget(blocks: options.jobs + 2)
         let group = DispatchGroup()
         for _ in 0..<min(options.jobs, max(1, files.count)) {
