@@ -78,7 +78,10 @@ struct Shard: ExpressibleByArgument {
     }
 }
 
-struct ScrubCommand: ParsableCommand {
+/// `scrub` and `scan`: they share `BatchOptions` and refuse the stream's own options.
+protocol BatchCommand: ParsableCommand {}
+
+struct ScrubCommand: BatchCommand {
     static let configuration = CommandConfiguration(
         commandName: "scrub",
         abstract: "Mask archived logs: plain and gzip files, to a new tree or in place.",
@@ -131,7 +134,7 @@ struct ScrubCommand: ParsableCommand {
     }
 }
 
-struct ScanCommand: ParsableCommand {
+struct ScanCommand: BatchCommand {
     static let configuration = CommandConfiguration(
         commandName: "scan",
         abstract: "Count personal data and secrets in files without changing them: an audit or CI gate.",

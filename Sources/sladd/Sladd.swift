@@ -112,6 +112,9 @@ struct Sladd: ParsableCommand {
     static func main() {
         do {
             var command = try parseAsRoot()
+            if let batch = command as? any BatchCommand {
+                try StreamOnlyOptions.reject(in: Array(CommandLine.arguments.dropFirst()), command: type(of: batch).configuration.commandName!)
+            }
             try command.run()
         } catch let error as ConfigurationError {
             fail("\(error)", code: 2)

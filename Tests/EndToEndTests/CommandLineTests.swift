@@ -52,6 +52,41 @@ struct CommandLineTests {
         #expect(result.stdout.isEmpty)
     }
 
+    /// Each option that only the stream reads, with a valid value: ArgumentParser accepts the root's
+    /// options after a subcommand's name, so without a check `scan --format cri` ran and ignored it.
+    static let streamOnlyOptions: [String: [String]] = [
+        "--summary": ["--summary", "json"], "--format": ["--format", "cri"],
+        "--metrics-listen": ["--metrics-listen", "127.0.0.1:0"], "--stats-file": ["--stats-file", "/tmp/sladd-never"],
+        "--stats-interval": ["--stats-interval", "5"], "--drain-timeout": ["--drain-timeout", "5"],
+        "--protocol": ["--protocol", "mmexternal"], "--input": ["--input", "/dev/null"], "--make-fifo": ["--make-fifo"],
+    ]
+
+    /// The long options a help text lists, one per option line.
+    static func longOptions(inHelp help: String) -> Set<String> {
+        var names: Set<String> = []
+        for line in help.split(separator: "\n") {
+            let words = line.split(separator: " ")
+            guard let first = words.first, first.hasPrefix("-") else { continue }
+            let word = first == "-j," || first == "-h," ? words.dropFirst().first ?? first : first
+            if word.hasPrefix("--") { names.insert(String(word)) }
+        }
+        return names.subtracting(["--help", "--version"])
+    }
+
+    @Test("scrub and scan refuse each option only the stream reads, before or after their name")
+    func batchCommandsRefuseStreamOptions() throws {
+        let root = Self.longOptions(inHelp: try Binary.run(["--help"]).output)
+        let scrub = Self.longOptions(inHelp: try Binary.run(["scrub", "--help"]).output)
+        #expect(root.subtracting(scrub) == Set(Self.streamOnlyOptions.keys), "a new option of the stream? add it to StreamOnlyOptions")
+        for (name, option) in Self.streamOnlyOptions.sorted(by: { $0.key < $1.key }) {
+            for arguments in [["scan", "/dev/null"] + option, option + ["scrub", "--output-dir", "/tmp/sladd-never", "/dev/null"]] {
+                let result = try Binary.run(arguments)
+                #expect(result.status == 2, "\(arguments): \(result.stderr)")
+                #expect(result.stderr.contains("\(name) is an option of the stream"), "\(arguments): \(result.stderr)")
+            }
+        }
+    }
+
     @Test func brokenPackIsReportedWithFileAndLine() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sladd-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
