@@ -78,10 +78,10 @@ struct Shard: ExpressibleByArgument {
     }
 }
 
-/// `scrub` and `scan`: they share `BatchOptions` and refuse the stream's own options.
-protocol BatchCommand: ParsableCommand {}
+struct ScrubCommand: SladdSubcommand {
+    static let invocation = "scrub"
+    static let readsWorkOptions = true
 
-struct ScrubCommand: BatchCommand {
     static let configuration = CommandConfiguration(
         commandName: "scrub",
         abstract: "Mask archived logs: plain and gzip files, to a new tree or in place.",
@@ -134,7 +134,10 @@ struct ScrubCommand: BatchCommand {
     }
 }
 
-struct ScanCommand: BatchCommand {
+struct ScanCommand: SladdSubcommand {
+    static let invocation = "scan"
+    static let readsWorkOptions = true
+
     static let configuration = CommandConfiguration(
         commandName: "scan",
         abstract: "Count personal data and secrets in files without changing them: an audit or CI gate.",

@@ -8,7 +8,10 @@ struct PatternsCommand: ParsableCommand {
         subcommands: [List.self, Test.self]
     )
 
-    struct List: ParsableCommand {
+    struct List: SladdSubcommand {
+        static let invocation = "patterns list"
+        static let readsWorkOptions = false
+
         static let configuration = CommandConfiguration(
             commandName: "list",
             abstract: "Show every rule: whether it is on, what finds it, what replaces it, where it is defined.",
@@ -33,7 +36,10 @@ struct PatternsCommand: ParsableCommand {
         }
     }
 
-    struct Test: ParsableCommand {
+    struct Test: SladdSubcommand {
+        static let invocation = "patterns test"
+        static let readsWorkOptions = false
+
         static let configuration = CommandConfiguration(
             commandName: "test",
             abstract: "Run the match, no_match and examples of each rule against that rule alone.",

@@ -112,8 +112,8 @@ struct Sladd: ParsableCommand {
     static func main() {
         do {
             var command = try parseAsRoot()
-            if let batch = command as? any BatchCommand {
-                try StreamOnlyOptions.reject(in: Array(CommandLine.arguments.dropFirst()), command: type(of: batch).configuration.commandName!)
+            if let subcommand = command as? any SladdSubcommand {
+                try StreamOnlyOptions.reject(in: Array(CommandLine.arguments.dropFirst()), for: type(of: subcommand))
             }
             try command.run()
         } catch let error as ConfigurationError {

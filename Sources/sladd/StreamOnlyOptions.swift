@@ -1,22 +1,35 @@
-/// The root command's options that only the stream reads. ArgumentParser accepts a root option
-/// anywhere on the line, also after a subcommand's name, and gives it to the root, whose `run()` a
-/// subcommand never calls: `sladd scan --format cri logs/` ran and ignored `--format`. `scrub` and
-/// `scan` refuse them instead. A test compares this list with `sladd --help`.
+import ArgumentParser
+
+/// A subcommand of sladd. It refuses the root command's options that it does not read: ArgumentParser
+/// accepts a root option anywhere on the line, also after a subcommand's name, and gives it to the
+/// root, whose `run()` a subcommand never calls, so `sladd scan --format cri logs/` ran and ignored
+/// `--format`.
+protocol SladdSubcommand: ParsableCommand {
+    /// How it is typed, for messages: `scrub`, `patterns list`.
+    static var invocation: String { get }
+    /// Whether it reads `WorkOptions` (`--jobs`, `--max-line-bytes`), as scrub and scan do.
+    static var readsWorkOptions: Bool { get }
+}
+
+/// The root's options that only the stream reads, and those of `WorkOptions`. A test compares the
+/// first list with `sladd --help`.
 enum StreamOnlyOptions {
     static let names = [
         "--summary", "--format", "--metrics-listen", "--stats-file", "--stats-interval",
         "--drain-timeout", "--protocol", "--input", "--make-fifo",
     ]
+    static let workNames = ["-j", "--jobs", "--max-line-bytes"]
 
-    /// Throws a usage error naming the first stream option in `arguments`.
-    static func reject(in arguments: [String], command: String) throws {
+    /// Throws a usage error naming the first option in `arguments` that `command` does not read.
+    static func reject(in arguments: [String], for command: any SladdSubcommand.Type) throws(ExitWith) {
+        let refused = command.readsWorkOptions ? names : names + workNames
         for argument in arguments {
             if argument == "--" { return }
             let name = argument.split(separator: "=", maxSplits: 1).first.map(String.init) ?? argument
-            guard names.contains(name) else { continue }
+            guard refused.contains(name) else { continue }
             throw ExitWith(code: 2, message: """
-                \(name) is an option of the stream (sladd < in > out), which \(command) does not read; \
-                see 'sladd \(command) --help'
+                sladd \(command.invocation) does not read \(name) (sladd < in > out does); \
+                see 'sladd \(command.invocation) --help'
                 """)
         }
     }

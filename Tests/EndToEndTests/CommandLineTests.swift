@@ -73,7 +73,7 @@ struct CommandLineTests {
         return names.subtracting(["--help", "--version"])
     }
 
-    @Test("scrub and scan refuse each option only the stream reads, before or after their name")
+    @Test("Subcommands refuse the root's options they do not read, before or after their name")
     func batchCommandsRefuseStreamOptions() throws {
         let root = Self.longOptions(inHelp: try Binary.run(["--help"]).output)
         let scrub = Self.longOptions(inHelp: try Binary.run(["scrub", "--help"]).output)
@@ -82,8 +82,14 @@ struct CommandLineTests {
             for arguments in [["scan", "/dev/null"] + option, option + ["scrub", "--output-dir", "/tmp/sladd-never", "/dev/null"]] {
                 let result = try Binary.run(arguments)
                 #expect(result.status == 2, "\(arguments): \(result.stderr)")
-                #expect(result.stderr.contains("\(name) is an option of the stream"), "\(arguments): \(result.stderr)")
+                #expect(result.stderr.contains("does not read \(name) (sladd < in > out does)"), "\(arguments): \(result.stderr)")
             }
+        }
+        // The patterns commands read neither the stream's options nor --jobs and --max-line-bytes.
+        for arguments in [["patterns", "list", "--summary", "json"], ["patterns", "list", "--jobs", "2"],
+                          ["--max-line-bytes", "64K", "patterns", "list"], ["patterns", "test", "-j", "2"]] {
+            let result = try Binary.run(arguments)
+            #expect(result.status == 2 && result.stderr.contains("does not read"), "\(arguments): \(result.stderr)")
         }
     }
 
