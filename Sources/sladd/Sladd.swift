@@ -112,7 +112,9 @@ struct Sladd: ParsableCommand {
     static func main() {
         do {
             var command = try parseAsRoot()
-            if let subcommand = command as? any SladdSubcommand {
+            // `is Sladd` first: a cast to a protocol the stream does not conform to scans every
+            // conformance record of every library, a cost each start-up would pay.
+            if !(command is Sladd), let subcommand = command as? any SladdSubcommand {
                 try StreamOnlyOptions.reject(in: Array(CommandLine.arguments.dropFirst()), for: type(of: subcommand))
             }
             try command.run()

@@ -69,8 +69,8 @@ public final class BatchJob: @unchecked Sendable {
         /// Threads that mask; as many read and write files side by side.
         public var jobs: Int
         /// Blocks end at the last newline after this many bytes. Half a MiB rather than one: 5 MiB
-        /// less at the peak of `scrub --jobs 2` (37.6 -> 32.6 MiB dynamically linked), as fast, and
-        /// the gzip members it makes were 0.03% larger.
+        /// less at the peak of `scrub --jobs 2` (36.5 -> 31.4 MiB dynamically linked, in
+        /// `Benchmarks/memory.sh`), as fast, and the gzip members it makes were 0.03% larger.
         public var blockSize = 512 << 10
         /// A line longer than this ends block mode for the rest of its file: it is masked by one
         /// filter in windows, as a stream would be, so memory stays bounded.
@@ -111,8 +111,8 @@ public final class BatchJob: @unchecked Sendable {
         defer { pool.close() }
         let order = files.indices.sorted { files[$0].size > files[$1].size }
         let state = DriverState(count: files.count)
-        // Two blocks per worker: one masked while the next waits, and a little for the blocks
-        // finished out of order. Each block is a buffer of about 0.75 MiB, two while it is masked.
+        // A block per worker and two more, so that a worker finds the next block queued while a
+        // driver reads or writes. Each block is a buffer of about 0.75 MiB, two while it is masked.
         let budget = BlockBudget(blocks: options.jobs + 2)
         let group = DispatchGroup()
         for _ in 0..<min(options.jobs, max(1, files.count)) {
@@ -232,7 +232,7 @@ public final class BatchJob: @unchecked Sendable {
         let blocks = OrderedBlocks(budget: budget)
         let writesOutput = writer != nil
         let buffers = self.buffers
-        defer { blocks.discardUnwritten { buffers.give($0.buffer) } }  // after a failed write
+        defer { blocks.discardUnwritten { buffers.give($0.buffer) } }  // after a failed read or write
         func write(_ result: OrderedBlocks.Result) throws(BatchError) {
             counters.add(result.counters)
             defer { buffers.give(result.buffer) }

@@ -151,8 +151,8 @@ final class OrderedBlocks: @unchecked Sendable {
         }
     }
 
-    /// After a failed write: waits for the blocks still in flight and gives them back unwritten, so
-    /// the budget they hold goes to the other files. Nothing to do after `finish`.
+    /// After a failed read or write: waits for the blocks still in flight and gives them back
+    /// unwritten, so the budget they hold goes to the other files. Nothing to do after `finish`.
     func discardUnwritten(_ discard: (Result) -> Void) {
         while written < submitted {
             let result = next()
