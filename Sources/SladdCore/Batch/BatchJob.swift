@@ -276,13 +276,14 @@ public final class BatchJob: @unchecked Sendable {
             pending.removeFirst(cut)
             try blocks.submit(to: pool, { worker in
                 let masked = buffers.take()
-                worker.filter.mask(&block.bytes, into: &masked.bytes)
+                if writesOutput {
+                    worker.filter.mask(&block.bytes, into: &masked.bytes)
+                } else {
+                    worker.filter.scan(&block.bytes)  // scan: the counters are the result
+                }
                 buffers.give(block)
                 let counters = worker.filter.takeCounters()
-                guard writesOutput else {
-                    masked.bytes.removeAll(keepingCapacity: true)  // the counters are the result
-                    return .init(buffer: masked, counters: counters)
-                }
+                guard writesOutput else { return .init(buffer: masked, counters: counters) }
                 guard let gzipLevel else { return .init(buffer: masked, counters: counters) }
                 let member = buffers.take()
                 worker.encoder(level: gzipLevel).member(of: masked.bytes, into: &member.bytes)

@@ -95,13 +95,25 @@ public final class StreamFilter {
     /// each worker a copy of every block with an escape (see `Masker.scanBase`).
     func mask(_ bytes: inout [UInt8], into output: inout [UInt8]) {
         output.removeAll(keepingCapacity: true)
-        guard !bytes.isEmpty else { return }
-        bytes.withUnsafeMutableBufferPointer { block in
-            // Gathered here, while the spans it borrows from `bytes` are valid.
-            mask(block.baseAddress!, count: block.count, writable: true, into: self.output)
-            self.output.withSpans { spans in
+        mask(&bytes) { masked in
+            masked.withSpans { spans in
                 for span in spans { output.append(contentsOf: UnsafeRawBufferPointer(start: span.iov_base, count: span.iov_len)) }
             }
+        }
+    }
+
+    /// Counts what `bytes` holds, as `mask(_:into:)` would, without gathering the masked text
+    /// (`sladd scan`: copying it was 5% of the instructions of scanning a block).
+    func scan(_ bytes: inout [UInt8]) {
+        mask(&bytes) { _ in }
+    }
+
+    /// Masks `bytes` and hands the result to `gather` while the spans it borrows from `bytes` are valid.
+    private func mask(_ bytes: inout [UInt8], gather: (OutputBuffer) -> Void) {
+        guard !bytes.isEmpty else { return }
+        bytes.withUnsafeMutableBufferPointer { block in
+            mask(block.baseAddress!, count: block.count, writable: true, into: self.output)
+            gather(self.output)
         }
         self.output.removeAll()
     }
