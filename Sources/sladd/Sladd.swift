@@ -123,6 +123,12 @@ struct Sladd: ParsableCommand {
         } catch let error as ExitWith {
             fail(error.message, code: error.code)
         } catch {
+            let arguments = Array(CommandLine.arguments.dropFirst())
+            if let subcommand = StreamOnlyOptions.subcommand(in: arguments) {
+                do throws(ExitWith) { try StreamOnlyOptions.reject(in: arguments, for: subcommand) } catch {
+                    fail(error.message, code: error.code)
+                }
+            }
             let code = exitCode(for: error)
             if code == .success {
                 print(fullMessage(for: error))

@@ -19,6 +19,19 @@ enum StreamOnlyOptions {
         "--drain-timeout", "--protocol", "--input", "--make-fifo",
     ]
     static let workNames = ["-j", "--jobs", "--max-line-bytes"]
+    static let subcommands: [any SladdSubcommand.Type] = [
+        ScrubCommand.self, ScanCommand.self, PatternsCommand.List.self, PatternsCommand.Test.self,
+    ]
+
+    /// The subcommand whose name `arguments` hold (its words in a row), read without parsing them:
+    /// for a line ArgumentParser could not parse because a refused option took a subcommand's
+    /// argument as its value (`sladd scan --summary logs/`), whose error would name the value.
+    static func subcommand(in arguments: [String]) -> (any SladdSubcommand.Type)? {
+        subcommands.first { command in
+            let words = command.invocation.split(separator: " ").map(String.init)
+            return arguments.indices.contains { start in arguments[start...].starts(with: words) }
+        }
+    }
 
     /// Throws a usage error naming the first option in `arguments` that `command` does not read.
     static func reject(in arguments: [String], for command: any SladdSubcommand.Type) throws(ExitWith) {

@@ -79,7 +79,9 @@ struct CommandLineTests {
         let scrub = Self.longOptions(inHelp: try Binary.run(["scrub", "--help"]).output)
         #expect(root.subtracting(scrub) == Set(Self.streamOnlyOptions.keys), "a new option of the stream? add it to StreamOnlyOptions")
         for (name, option) in Self.streamOnlyOptions.sorted(by: { $0.key < $1.key }) {
-            for arguments in [["scan", "/dev/null"] + option, option + ["scrub", "--output-dir", "/tmp/sladd-never", "/dev/null"]] {
+            // The third: the option takes the path for its value, and the line does not parse.
+            for arguments in [["scan", "/dev/null"] + option, option + ["scrub", "--output-dir", "/tmp/sladd-never", "/dev/null"],
+                              ["scan", name, "/dev/null"]] {
                 let result = try Binary.run(arguments)
                 #expect(result.status == 2, "\(arguments): \(result.stderr)")
                 #expect(result.stderr.contains("does not read \(name) (sladd < in > out does)"), "\(arguments): \(result.stderr)")
