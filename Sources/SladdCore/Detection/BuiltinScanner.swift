@@ -214,14 +214,17 @@ final class BuiltinScanner {
         let runLength = runEnd - runStart
         if runLength <= 19 && Self.startingLengths & (1 << UInt32(runLength)) != 0 {
             // Runs of 4 and 6 start only grouped numbers, so the next group must be there: 4 digits
-            // after `-` (card), 2 after `.` or a space (account, card), 5 after the 6 (fødselsnummer).
-            // Years of ISO dates (`2025-11-02`), `\u0040` and `took=1234ms` stop here.
+            // after `-` (card); after `.` or a space 2 digits and the same separator (account) or,
+            // after a space, a third digit (card); 5 after the 6 (fødselsnummer). Years of ISO dates
+            // (`2025-11-02`), `\u0040`, `took=1234ms` and `amount=1794.79` stop here.
             switch runLength {
             case 4:
                 let separator = region[runEnd]
-                if separator == ByteClass.dash ? region.isDigits(from: runEnd + 1, count: 4)
-                    : (separator == ByteClass.space || separator == ByteClass.dot) && region.isDigits(from: runEnd + 1, count: 2) {
-                    return true
+                if separator == ByteClass.dash {
+                    if region.isDigits(from: runEnd + 1, count: 4) { return true }
+                } else if (separator == ByteClass.space || separator == ByteClass.dot) && region.isDigits(from: runEnd + 1, count: 2) {
+                    let third = region[runEnd + 3]
+                    if third == separator || (separator == ByteClass.space && ByteClass.isDigit(third)) { return true }
                 }
             case 6:
                 let separator = region[runEnd]
