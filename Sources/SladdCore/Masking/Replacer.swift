@@ -60,7 +60,10 @@ struct Replacer {
     func isAlreadyMasked(_ value: UnsafeBufferPointer<UInt8>, action: CompiledAction) -> Bool {
         switch action.action {
         case .token:
-            return value.elementsEqual(action.token)
+            // Length first: most values are not token-sized (the generic `elementsEqual` was 0.7% of
+            // the instructions with PII on every line).
+            return value.count == action.token.count
+                && action.token.withUnsafeBufferPointer { token in token.elementsEqual(value) }
         case .mask:
             return value.allSatisfy { $0 == Self.maskCharacter }
         case .partial(let keepLast):
