@@ -140,4 +140,17 @@ struct RuleTests {
                                     file: "hostile.yaml")
         #expect(try StreamFilter(ruleSet: RuleSet(packs: [defaults])).mask(input) == input)
     }
+
+    @Test("A line runs the regex rules its literals trigger, also past the 64th rule")
+    func moreThanSixtyFourRegexRules() throws {
+        // The triggered rules are bits of 64-bit words: rules 0, 63, 64 and 69 sit in two words.
+        var yaml = "pack: many\ndescription: seventy rules\nrules:\n"
+        for index in 0..<70 {
+            yaml += "  - id: many.r\(index)\n    label: r\(index)\n    regex: 'zq\(index)x[0-9]+'\n"
+            yaml += "    prefilter: [zq\(index)x]\n    prefilter_lead: 0\n"
+        }
+        let filter = try StreamFilter(ruleSet: RuleSet(packs: [RulePack(yaml: yaml, file: "many.yaml")]))
+        let line = Array("a zq69x1 b zq0x22 c zq64x3 d zq63x4 e zq7\n".utf8)
+        #expect(String(decoding: filter.mask(line), as: UTF8.self) == "a [r69] b [r0] c [r64] d [r63] e zq7\n")
+    }
 }
