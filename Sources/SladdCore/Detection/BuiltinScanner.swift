@@ -213,31 +213,32 @@ final class BuiltinScanner {
     private func mayStartIdentifier(runStart: Int, runEnd: Int, in region: ScanRegion) -> Bool {
         let runLength = runEnd - runStart
         if runLength <= 19 && Self.startingLengths & (1 << UInt32(runLength)) != 0 {
-            // Runs of 4 and 6 start only grouped numbers, so the next group must be there: 4 digits
-            // after `-` (card); after `.` or a space 2 digits and the same separator (account) or,
-            // after a space, a third digit (card); 5 after the 6 (fødselsnummer). Years of ISO dates
-            // (`2025-11-02`), `\u0040`, `took=1234ms` and `amount=1794.79` stop here.
-            switch runLength {
-            case 4:
-                let separator = region[runEnd]
-                if separator == ByteClass.dash {
-                    if region.isDigits(from: runEnd + 1, count: 4) { return true }
-                } else if (separator == ByteClass.space || separator == ByteClass.dot) && region.isDigits(from: runEnd + 1, count: 2) {
-                    let third = region[runEnd + 3]
-                    if third == separator || (separator == ByteClass.space && ByteClass.isDigit(third)) { return true }
-                }
-            case 6:
-                let separator = region[runEnd]
-                if (separator == ByteClass.space || separator == ByteClass.dash) && region.isDigits(from: runEnd + 1, count: 5) {
-                    return true
-                }
-            default:
+            // Runs of 4 and 6 start only grouped numbers, whose next group is looked at apart: with
+            // it inline, this function grew past what the compiler inlines into the visit loop.
+            if runLength != 4 && runLength != 6 || hasNextGroup(runLength: runLength, runEnd: runEnd, in: region) {
                 return true
             }
         }
         let before = region[runStart - 1]
         if before == ByteClass.plus || ByteClass.isLetter(before) { return true }
         return runLength >= 4 && region.base[runStart] == 0x30 && region.base[runStart + 1] == 0x30
+    }
+
+    /// Whether the group a grouped number needs after a run of 4 or 6 is there: 4 digits after `-`
+    /// (card); after `.` or a space 2 digits and the same separator (account) or, after a space, a
+    /// third digit (card); 5 after the 6 (fødselsnummer). Years of ISO dates (`2025-11-02`),
+    /// `\u0040`, `took=1234ms` and `amount=1794.79` stop here.
+    private func hasNextGroup(runLength: Int, runEnd: Int, in region: ScanRegion) -> Bool {
+        let separator = region[runEnd]
+        if runLength == 6 {
+            return (separator == ByteClass.space || separator == ByteClass.dash) && region.isDigits(from: runEnd + 1, count: 5)
+        }
+        if separator == ByteClass.dash { return region.isDigits(from: runEnd + 1, count: 4) }
+        guard (separator == ByteClass.space || separator == ByteClass.dot) && region.isDigits(from: runEnd + 1, count: 2) else {
+            return false
+        }
+        let third = region[runEnd + 3]
+        return third == separator || (separator == ByteClass.space && ByteClass.isDigit(third))
     }
 
     /// Bit n set: a run of n digits can start an identifier.
