@@ -281,6 +281,19 @@ final class BuiltinScanner {
         return count
     }
 
+    /// `gatherDigits` for a run of exactly 11 digits, 8 bytes at a time (at 0 and at 3, overlapping,
+    /// so nothing past the run is read): most 11-digit runs are order ids and the like that fail
+    /// mod-11, and the byte loop was 40% of their cost.
+    @inline(__always)
+    private func gatherElevenDigits(at start: Int, in region: ScanRegion) {
+        // Every byte is `0`...`9`, so subtracting 0x30 from each lane borrows nowhere.
+        let zeros: UInt64 = 0x3030_3030_3030_3030
+        let low = UnsafeRawPointer(region.base + start).loadUnaligned(as: UInt64.self) &- zeros
+        let high = UnsafeRawPointer(region.base + start + 3).loadUnaligned(as: UInt64.self) &- zeros
+        UnsafeMutableRawPointer(scratch).storeBytes(of: low, as: UInt64.self)
+        UnsafeMutableRawPointer(scratch + 3).storeBytes(of: high, as: UInt64.self)
+    }
+
     /// `DDMMYYIIIKK`, `DDMMYY IIIKK` or `DDMMYY-IIIKK`.
     private func detectIdentityNumber(runStart: Int, runEnd: Int, in region: ScanRegion,
                                       into matches: inout [Match], counters: inout Counters) {
@@ -299,7 +312,11 @@ final class BuiltinScanner {
             }
         }
         guard end > 0, isNumberEnd(end, in: region) else { return }
-        _ = gatherDigits(from: runStart, to: end, in: region)
+        if runLength == 11 {
+            gatherElevenDigits(at: runStart, in: region)
+        } else {
+            _ = gatherDigits(from: runStart, to: end, in: region)
+        }
         if let rule = configuration.fodselsnummer {
             if NorwegianIdentityNumber.isValid(scratch, options: configuration.fodselsnummerOptions) {
                 matches.append(Match(start: runStart, end: end, rule: rule))
