@@ -186,6 +186,21 @@ struct FastPathTests {
         }
     }
 
+    @Test("The newline count is the naive count, also where per-byte sums would overflow",
+          arguments: [1, 2, 3] as [UInt64])
+    func newlineCountMatchesNaiveCount(seed: UInt64) {
+        var random = SeededRandom(seed: seed)
+        // Lengths around the 64-byte step and the 255-step fold, text from all newlines to none.
+        for length in [0, 1, 63, 64, 65, 16_319, 16_320, 16_321, 40_000, 100_003] {
+            let share = Double.random(in: 0...1, using: &random)
+            let text = (0..<length).map { _ in Double.random(in: 0..<1, using: &random) < share ? UInt8(0x0A) : UInt8(0x61) }
+            let counted = text.withUnsafeBufferPointer { sladd_count_newlines($0.baseAddress, $0.count) }
+            #expect(counted == text.filter { $0 == 0x0A }.count, "length \(length), newline share \(share)")
+        }
+        let newlines = [UInt8](repeating: 0x0A, count: 70_000)
+        #expect(newlines.withUnsafeBufferPointer { sladd_count_newlines($0.baseAddress, $0.count) } == 70_000)
+    }
+
     @Test("The IBAN shape from byte masks is the byte walk's", arguments: [1, 2, 3] as [UInt64])
     func ibanShapeFromMasksMatchesTheWalk(seed: UInt64) {
         var random = SeededRandom(seed: seed)
