@@ -155,8 +155,9 @@ final class LiteralSet {
     /// rare sequence: by byte rarity seven literals (`api-key`, `accesskey`, `privatekey`…) were
     /// anchored on `key`, a word of many log lines, where `-ke`, `ske` and `eke` occur in none.
     private static func logCount(_ window: ArraySlice<UInt8>) -> UInt32 {
-        let bytes = window.map { UInt32($0 | 0x20) }
-        return UInt32(sladd_trigram_count(bytes[0], bytes[1], bytes[2]))
+        let first = window.startIndex
+        return UInt32(sladd_trigram_count(UInt32(window[first] | 0x20), UInt32(window[first + 1] | 0x20),
+                                          UInt32(window[first + 2] | 0x20)))
     }
 
     /// The share of log bytes that read `folded` once OR 0x20, as the filter sees them (an upper-case
