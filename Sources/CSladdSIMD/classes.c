@@ -37,8 +37,9 @@ static inline uint64_t shifted_in(uint64_t mask, uint64_t previous, unsigned dis
 
 /// Bit i: a digit run starting at byte i, not after `+`, a letter or `digit.`, has a length and a
 /// next group that `BuiltinScanner.mayStartIdentifier` may accept: 4 digits then `-` and 4 digits, or
-/// ` `/`.` and 2 digits and a separator or a digit; 6 digits then ` `/`-` and 5 digits; 7 digits or more (the visit checks for
-/// 11 or 13–19); 4 or more starting `00`. Reads up to 20 bytes into the next block.
+/// ` `/`.` and 2 digits and a separator or a digit; 6 digits then ` `/`-` and 5 digits; 7 digits or
+/// more (the visit checks for 11 or 13–19); 4 or more starting `00`. Reads up to 20 bytes into the
+/// next block.
 __attribute__((always_inline)) static inline uint64_t numeric_starts(const classes *c, const classes *n) {
     // at_least_k bit i: bytes i ..< i + k are digits; `c` in this block, `n` in the next, whose top
     // bits are wrong (what follows it is not known) and never read.
@@ -83,7 +84,6 @@ __attribute__((always_inline)) static inline uint64_t digit_visits(const classes
     else numeric &= numeric_starts(now, next);
     return numeric | (run_starts & (after_plus | after_two_letters));
 }
-
 
 static inline classes classify_portable(const uint8_t *block) {
     classes found = {0};
@@ -188,7 +188,7 @@ __attribute__((always_inline)) static inline void judge_rows(const class_table *
     for (size_t j = 1; j <= judged; j++) visits[j - 1] = judge_row(t, j, 1, email, digits);
 }
 
-#define VISIT_LOOP(classify_row, judge)                                                                  \
+#define VISIT_LOOP(classify_row, judge)                                                              \
     *visited_blocks = 0;                                                                             \
     if (count == 0 || from + 64 > to) return 0;                                                     \
     if (count > 64) count = 64;                                                                     \

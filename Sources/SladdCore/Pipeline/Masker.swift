@@ -178,7 +178,8 @@ public final class Masker {
             guard match.start >= window.start && match.end > match.start else { continue }
             if match.rule != Self.withheldRule {
                 let value = UnsafeBufferPointer(start: window.base + match.start, count: match.end - match.start)
-                if actions[match.rule]._withUnsafeGuaranteedRef({ replacer.isAlreadyMasked(value, action: $0) }) { continue }
+                let masked = actions[match.rule]._withUnsafeGuaranteedRef { replacer.isAlreadyMasked(value, action: $0) }
+                if masked { continue }
             }
             list[kept] = match
             kept += 1
@@ -207,7 +208,9 @@ public final class Masker {
                 if match.end == window.end && !window.endAtLineEnd { outcome.withholdsOpenLine = true }
             } else {
                 let value = UnsafeBufferPointer(start: window.base + match.start, count: match.end - match.start)
-                actions[match.rule]._withUnsafeGuaranteedRef { replacer.write(value, action: $0, wrap: match.wrap, to: output) }
+                actions[match.rule]._withUnsafeGuaranteedRef { action in
+                    replacer.write(value, action: action, wrap: match.wrap, to: output)
+                }
             }
             cursor = match.end
         }

@@ -10,10 +10,10 @@ import CSladdSIMD
 /// Hot path: each regex rule names a few literals; searching once per literal cost 16 passes over
 /// every window. Here each literal is anchored on the three adjacent bytes that occur least often in
 /// real logs (then on the rarest bytes) and the anchors go into at most eight buckets of a
-/// Teddy-style nibble filter (`CSladdSIMD`), which tells for 16 positions at once which buckets may match there; only those
-/// buckets' literals are then compared. Shorter anchors were not enough: twelve single bytes such as
-/// `s`, `c` and `/` cover an eighth of log bytes, and pairs such as `ok` and `si` still sent half of
-/// all blocks to the comparison.
+/// Teddy-style nibble filter (`CSladdSIMD`), which tells for 16 positions at once which buckets may
+/// match there; only those buckets' literals are then compared. Shorter anchors were not enough:
+/// twelve single bytes such as `s`, `c` and `/` cover an eighth of log bytes, and pairs such as `ok`
+/// and `si` still sent half of all blocks to the comparison.
 final class LiteralSet {
     /// `owners[i]` is the index of the rule literal `i` belongs to.
     let owners: [Int]
@@ -43,8 +43,8 @@ final class LiteralSet {
     /// How rare each ASCII byte is in log text (letters folded to lower case): `-8 · log2` of its
     /// share of the loghub corpus (`../shared/corpus/loghub`, 2 MB), so that adding rarities multiplies
     /// chances. Among anchors equally common in real logs (`logCount`), the three adjacent bytes of
-    /// highest total win: the bucket grouping weighs nibbles by these shares. The hand-ordered byte list this
-    /// replaced ranked `e` and `q` within 5% of each other, picked `_id` for `national_id` and let the
+    /// highest total win; the bucket grouping weighs nibbles by these shares. The hand-ordered byte
+    /// list this replaced ranked `e` and `q` within 5% of each other, picked `_id` for `national_id` and let the
     /// exact stage see 5,514 anchors per MB of the mixed corpus; with these weights 1,682.
     private static let rarity: [UInt8] = [
         168, 168, 168, 168, 168, 168, 168, 168, 168, 168, 56, 168, 168, 56, 168, 168,
