@@ -110,6 +110,9 @@ struct ValidatorTests {
         ("DK5000400440116243", true), ("FI2112345600000785", true),
         ("NO9386011117948", false), ("GB82WEST12345698765433", false), ("XX9386011117947", false),
         ("NO938601111794", false),
+        // The longest and the most lettered (each letter is two digits of the number mod 97).
+        ("MT84MALT011000012345MTLCAST001S", true), ("LC55HEMM000100010012001200023015", true),
+        ("RU0204452560040702810412345678901", true), ("MT84MALT011000012345MTLCAST001T", false),
         // Not a country: bytes beside A-Z and the rotation past a short or odd string.
         ("@O9386011117947", false), ("N[9386011117947", false), ("no9386011117947", false), ("NO93 ", false),
     ])

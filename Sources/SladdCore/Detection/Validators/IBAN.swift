@@ -41,20 +41,29 @@ public enum IBAN {
         else { return false }
         // Move the country and check digits to the end; letters count as 10...35. Computed piecewise.
         // The rotation subtracts `count` past the end: a `% count` per character was a hardware
-        // division each (a line of `NO93 NO93 …` spent most of its time there).
-        var remainder = 0
+        // division each (a line of `NO93 NO93 …` spent most of its time there). The remainder is
+        // taken once per 15 digits or more, not per character: below 97 · 10^16 + 10^16, the value
+        // fits 64 bits (a third of the validator's instructions went to the per-character `% 97`).
+        var value: UInt64 = 0
+        var digitsSinceReduction = 0
         for step in 0..<count {
             let offset = step + 4 < count ? step + 4 : step + 4 - count
             let byte = characters[offset]
             if isDigit(byte) {
-                remainder = (remainder * 10 + Int(byte - 0x30)) % 97
+                value = value &* 10 &+ UInt64(byte &- 0x30)
+                digitsSinceReduction &+= 1
             } else if byte >= 0x41 && byte <= 0x5A {
-                remainder = (remainder * 100 + Int(byte - 0x41 + 10)) % 97
+                value = value &* 100 &+ UInt64(byte &- 0x41 &+ 10)
+                digitsSinceReduction &+= 2
             } else {
                 return false
             }
+            if digitsSinceReduction >= 15 {
+                value %= 97
+                digitsSinceReduction = 0
+            }
         }
-        guard remainder == 1 else { return false }
+        guard value % 97 == 1 else { return false }
         // A Norwegian BBAN is a kontonummer with its own mod-11 check.
         if characters[0] == 0x4E && characters[1] == 0x4F {
             var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
