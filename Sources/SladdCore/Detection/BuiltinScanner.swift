@@ -62,12 +62,15 @@ final class BuiltinScanner {
         scan(region, into: &matches, counters: &counters, filteringBlocks: true)
     }
 
-    /// `filteringBlocks: false` stops at every digit run and `@`; tests compare both ways.
-    func scan(_ region: ScanRegion, into matches: inout [Match], counters: inout Counters, filteringBlocks: Bool) {
+    /// `filteringBlocks: false` stops at every digit run and `@`; `filteringStarts: false` also hands
+    /// every digit run to the detectors, not only those `mayStartIdentifier` lets through. Tests
+    /// compare the ways: the filters may only skip what no detector would take.
+    func scan(_ region: ScanRegion, into matches: inout [Match], counters: inout Counters, filteringBlocks: Bool,
+              filteringStarts: Bool = true) {
         guard !configuration.isEmpty else { return }
         var offset = region.lowerBound
         if filteringBlocks { offset = scanBlocks(region, into: &matches, counters: &counters) }
-        scanEachTrigger(region, from: offset, into: &matches, counters: &counters)
+        scanEachTrigger(region, from: offset, into: &matches, counters: &counters, filteringStarts: filteringStarts)
     }
 
     /// Scans whole 64-byte blocks, visiting only the digit runs that could start an identifier; returns
@@ -118,8 +121,8 @@ final class BuiltinScanner {
     }
 
     /// Stops at every digit run and `@` from `start`: the tail of a region shorter than a block.
-    private func scanEachTrigger(_ region: ScanRegion, from start: Int,
-                                 into matches: inout [Match], counters: inout Counters) {
+    private func scanEachTrigger(_ region: ScanRegion, from start: Int, into matches: inout [Match],
+                                 counters: inout Counters, filteringStarts: Bool = true) {
         let scansDigits = configuration.scansDigits
         let scansEmail = configuration.email != nil
         var offset = start
@@ -137,7 +140,7 @@ final class BuiltinScanner {
                 offset = region.endOfDigits(from: offset)
             } else {
                 let runEnd = region.endOfDigits(from: offset)
-                if scansDigits && mayStartIdentifier(runStart: offset, runEnd: runEnd, in: region) {
+                if scansDigits && (!filteringStarts || mayStartIdentifier(runStart: offset, runEnd: runEnd, in: region)) {
                     detectNumeric(runStart: offset, runEnd: runEnd, in: region, into: &matches, counters: &counters)
                 }
                 offset = runEnd
