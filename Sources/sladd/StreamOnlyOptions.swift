@@ -19,15 +19,16 @@ enum StreamOnlyOptions {
         "--drain-timeout", "--protocol", "--input", "--make-fifo",
     ]
     static let workNames = ["-j", "--jobs", "--max-line-bytes"]
-    static let subcommands: [any SladdSubcommand.Type] = [
-        ScrubCommand.self, ScanCommand.self, PatternsCommand.List.self, PatternsCommand.Test.self,
-    ]
-
     /// The subcommand whose name `arguments` hold (its words in a row), read without parsing them:
     /// for a line ArgumentParser could not parse because a refused option took a subcommand's
     /// argument as its value (`sladd scan --summary logs/`), whose error would name the value.
+    /// The candidates come from the command tree itself, so a new subcommand needs no list here.
     static func subcommand(in arguments: [String]) -> (any SladdSubcommand.Type)? {
-        subcommands.first { command in
+        func leaves(of command: any ParsableCommand.Type) -> [any ParsableCommand.Type] {
+            let children = command.configuration.subcommands
+            return children.isEmpty ? [command] : children.flatMap(leaves)
+        }
+        return leaves(of: Sladd.self).compactMap { $0 as? any SladdSubcommand.Type }.first { command in
             let words = command.invocation.split(separator: " ").map(String.init)
             return arguments.indices.contains { start in arguments[start...].starts(with: words) }
         }
