@@ -122,7 +122,7 @@ final class BuiltinScanner {
 
     /// Stops at every digit run and `@` from `start`: the tail of a region shorter than a block.
     private func scanEachTrigger(_ region: ScanRegion, from start: Int, into matches: inout [Match],
-                                 counters: inout Counters, filteringStarts: Bool = true) {
+                                 counters: inout Counters, filteringStarts: Bool) {
         let scansDigits = configuration.scansDigits
         let scansEmail = configuration.email != nil
         var offset = start
