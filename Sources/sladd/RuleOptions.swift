@@ -29,6 +29,25 @@ struct RuleOptions: ParsableArguments {
                                discussion: "Example: --hmac-key-file /run/secrets/sladd-key", valueName: "path"))
     var hmacKeyFile: String?
 
+    /// What was asked, as plain values.
+    var selection: RuleSelection {
+        RuleSelection(patternPaths: patternPaths, noDefaultPatterns: noDefaultPatterns, enable: enable, disable: disable,
+                      actions: actions, hmacKeyFile: hmacKeyFile)
+    }
+
+    func ruleSet() throws -> RuleSet { try selection.ruleSet() }
+}
+
+/// Which rules are in force and what they write: `RuleOptions` parsed, or the defaults of a run
+/// without arguments (see `StreamSettings`).
+struct RuleSelection: Equatable {
+    var patternPaths: [String] = []
+    var noDefaultPatterns = false
+    var enable: [String] = []
+    var disable: [String] = []
+    var actions: [String] = []
+    var hmacKeyFile: String?
+
     /// Loads and combines the packs, applies the switches and overrides, and checks the result.
     func ruleSet() throws -> RuleSet {
         var packs = noDefaultPatterns ? [] : try RuleSet.builtinPacks(examples: false)

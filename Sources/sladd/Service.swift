@@ -45,6 +45,24 @@ struct ServiceOptions: ParsableArguments {
     @Flag(help: "Create --input as a FIFO (mode 0600) when it does not exist.")
     var makeFifo = false
 
+    /// What was asked, as plain values.
+    var settings: ServiceSettings {
+        ServiceSettings(metricsListen: metricsListen, statsFile: statsFile, statsInterval: statsInterval,
+                        drainTimeout: drainTimeout, protocol: `protocol`, input: input, makeFifo: makeFifo)
+    }
+}
+
+/// How a long-running filter meets its surroundings: `ServiceOptions` parsed, or the defaults of a
+/// run without arguments (see `StreamSettings`).
+struct ServiceSettings: Equatable {
+    var metricsListen: String?
+    var statsFile: String?
+    var statsInterval: Double = 5
+    var drainTimeout: Double = 20
+    var `protocol`: ReplyProtocol = .lines
+    var input: String?
+    var makeFifo = false
+
     /// The descriptor to read: stdin, or `--input` opened (for a FIFO this waits for its writer).
     /// Opened before the signal handlers exist, so a SIGTERM while waiting simply ends the process.
     func openInput() throws -> Int32 {
@@ -78,7 +96,7 @@ struct ServiceOptions: ParsableArguments {
 /// Everything around the stream of a long-running filter: counters into swift-metrics and out to
 /// /metrics and the stats file, reloads, reports and drain messages on stderr.
 final class Service {
-    private let options: ServiceOptions
+    private let options: ServiceSettings
     private let filter: any LogFilter
     private let reload: () throws -> RuleSet
     private let publisher: CounterPublisher
@@ -88,7 +106,7 @@ final class Service {
     private var lastStatsWrite = Date.distantPast
     private var statsFileFailed = false
 
-    init(options: ServiceOptions, filter: any LogFilter, ruleSet: RuleSet, reload: @escaping () throws -> RuleSet,
+    init(options: ServiceSettings, filter: any LogFilter, ruleSet: RuleSet, reload: @escaping () throws -> RuleSet,
          version: String) throws {
         self.options = options
         self.filter = filter

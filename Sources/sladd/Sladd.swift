@@ -57,14 +57,24 @@ struct Sladd: ParsableCommand {
     @OptionGroup(title: "Running as a sidecar or shipper stage")
     var service: ServiceOptions
 
-    mutating func run() throws {
-        try service.validate(summary: summary)
-        let ruleSet = try rules.ruleSet()
+    /// What was asked, as plain values.
+    var settings: StreamSettings {
+        StreamSettings(rules: rules.selection, summary: summary, format: format, jobs: work.jobs,
+                       maxLineBytes: work.maxLineBytes.value, service: service.settings)
+    }
+
+    func run() throws { try Self.stream(settings) }
+
+    /// The stream: stdin (or `--input`) to stdout, masked, until the input ends or a drain stops it.
+    static func stream(_ settings: StreamSettings) throws {
+        let serviceSettings = settings.service
+        try serviceSettings.validate(summary: settings.summary)
+        let ruleSet = try settings.rules.ruleSet()
         var configuration = StreamFilter.Configuration()
-        configuration.maxLineBytes = work.maxLineBytes.value
-        configuration.format = format
-        let threads = work.threads(byDefault: 1)
-        if threads > 1 && self.service.protocol == .mmexternal {
+        configuration.maxLineBytes = settings.maxLineBytes
+        configuration.format = settings.format
+        let threads = WorkOptions.threads(jobs: settings.jobs, byDefault: 1)
+        if threads > 1 && serviceSettings.protocol == .mmexternal {
             throw ConfigurationError("--protocol mmexternal answers one message at a time; leave out --jobs")
         }
         let filter: any LogFilter = threads > 1
@@ -72,16 +82,17 @@ struct Sladd: ParsableCommand {
             : try StreamFilter(ruleSet: ruleSet, configuration: configuration)
         // A closed downstream must surface as EPIPE, not kill us before the summary.
         signal(SIGPIPE, SIG_IGN)
-        let input = try service.openInput()
+        let input = try serviceSettings.openInput()
         // Before any thread starts: the metrics server's threads inherit the blocked signals.
         try LiveInput.installSignalHandlers()
-        let service = try Service(options: service, filter: filter, ruleSet: ruleSet, reload: { [rules] in try rules.ruleSet() },
-                                  version: Self.version)
+        let rules = settings.rules
+        let service = try Service(options: serviceSettings, filter: filter, ruleSet: ruleSet, reload: { try rules.ruleSet() },
+                                  version: version)
         var source = LiveInput(descriptor: input, tickMilliseconds: 1000,
-                               drainMilliseconds: Int(self.service.drainTimeout * 1000), events: service.events)
+                               drainMilliseconds: Int(serviceSettings.drainTimeout * 1000), events: service.events)
         var failure: StreamError?
         do {
-            if self.service.protocol == .mmexternal {
+            if serviceSettings.protocol == .mmexternal {
                 var sink = MMExternalSink(FileDescriptorSink(descriptor: STDOUT_FILENO))
                 try filter.run(from: &source, to: &sink)
                 try sink.finish()
@@ -99,7 +110,7 @@ struct Sladd: ParsableCommand {
         default: break
         }
         let (totals, allRules) = service.finish(extra: errors)
-        if let text = summary.render(totals, rules: allRules) {
+        if let text = settings.summary.render(totals, rules: allRules) {
             FileHandle.standardError.write(Data(text.utf8))
         }
         switch failure {
@@ -111,6 +122,11 @@ struct Sladd: ParsableCommand {
     /// Maps errors to the documented exit statuses: 2 for usage and configuration, 1 for I/O.
     static func main() {
         do {
+            // The usual start, a sidecar's and a pipeline's, has no arguments: it needs none of
+            // ArgumentParser's work, which is 20 M of the 47 M instructions from exec to the first
+            // read (callgrind; reflecting every option and scanning conformance records). A test
+            // keeps `StreamSettings()` equal to what parsing no arguments gives.
+            if CommandLine.arguments.count == 1 { return try stream(StreamSettings()) }
             var command = try parseAsRoot()
             // `is Sladd` first: a cast to a protocol the stream does not conform to scans every
             // conformance record of every library, a cost each start-up would pay.
@@ -147,6 +163,17 @@ struct Sladd: ParsableCommand {
         FileHandle.standardError.write(Data("sladd: error: \(message)\n".utf8))
         Foundation.exit(code)
     }
+}
+
+/// What a stream run was asked, as plain values: from the parsed options, or the defaults when
+/// there are no arguments, so that start skips ArgumentParser.
+struct StreamSettings: Equatable {
+    var rules = RuleSelection()
+    var summary = SummaryFormat.none
+    var format = LineFormat.auto
+    var jobs: Int?
+    var maxLineBytes = 1 << 20
+    var service = ServiceSettings()
 }
 
 extension LineFormat: ExpressibleByArgument {}

@@ -25,7 +25,9 @@ struct WorkOptions: ParsableArguments {
     }
 
     /// The threads to run on, given what a command does without `--jobs`.
-    func threads(byDefault fallback: Int) -> Int {
+    func threads(byDefault fallback: Int) -> Int { Self.threads(jobs: jobs, byDefault: fallback) }
+
+    static func threads(jobs: Int?, byDefault fallback: Int) -> Int {
         let asked = jobs ?? fallback
         return asked == 0 ? ProcessInfo.processInfo.activeProcessorCount : asked
     }
