@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Copies Patterns/*.yaml into the binary as Swift string literals, so sladd runs with its default
-# rules from a single file (a FROM-scratch image holds nothing else). Run after editing Patterns/;
-# a test fails while the embedded copy differs from the files.
+# Copies Patterns/*.yaml into the binary, so sladd runs with its default rules from a single file (a
+# FROM-scratch image holds nothing else): as text (BuiltinPatterns.swift, for `sladd patterns test`
+# and the tests, which run the examples) and as Swift values without the examples
+# (BuiltinPacks.swift, what a run starts from, no YAML to parse). Run after editing Patterns/; tests
+# fail while either copy differs from the files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=Sources/SladdCore/Rules/BuiltinPatterns.swift
@@ -16,27 +18,11 @@ out=Sources/SladdCore/Rules/BuiltinPatterns.swift
     printf '        """####),\n'
   done
   echo "    ]"
-  echo ""
-  echo "    /// The same files with each rule's \`match\`, \`no_match\` and \`examples\` lists blanked (lines kept, so"
-  echo "    /// rules keep their line numbers): what a run parses at start-up. The examples are for"
-  echo "    /// \`sladd patterns test\` and the test suite, and were half of the YAML Yams parsed at every start."
-  echo "    static let withoutExamples: [(name: String, text: String)] = ["
-  for f in Patterns/*.yaml; do
-    printf '        ("%s", ####"""\n' "$(basename "$f")"
-    # A key line `match:`/`no_match:`/`examples:` and what belongs to it: deeper lines, list items at
-    # its own indent, comments and empty lines. A test checks the result parses to the same rules.
-    awk '{
-      indent = match($0, /[^ ]/) - 1
-      if (skipping) {
-        if (indent < 0 || $0 ~ /^ *#/ || indent > key || (indent == key && $0 ~ /^ *- /)) { print ""; next }
-        skipping = 0
-      }
-      if ($0 ~ /^ *(match|no_match|examples):/) { skipping = 1; key = indent; print ""; next }
-      print
-    }' "$f" | sed 's/^/        /' | sed 's/^ *$//'
-    printf '        """####),\n'
-  done
-  echo "    ]"
   echo "}"
 } > "$out"
 echo "wrote $out"
+
+# The values are written by the test that checks them, from the packs as sladd's own parser reads them.
+swift build --build-tests
+SLADD_WRITE_BUILTIN_PACKS=1 swift test --skip-build --filter 'RuleTests/builtInPacksSourceIsGeneratedFromThePacks' >/dev/null
+echo "wrote Sources/SladdCore/Rules/BuiltinPacks.swift"

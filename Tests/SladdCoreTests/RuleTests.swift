@@ -25,6 +25,23 @@ struct RuleTests {
         #expect(onDisk == BuiltinPatterns.files.map(\.name).sorted())
     }
 
+    /// `BuiltinPacks.swift` is what the generator writes from the parsed packs, byte for byte;
+    /// `SLADD_WRITE_BUILTIN_PACKS=1` rewrites it instead (scripts/embed-patterns.sh does).
+    @Test func builtInPacksSourceIsGeneratedFromThePacks() throws {
+        var packs = try RuleSet.builtinPacks()
+        for pack in packs.indices {
+            for rule in packs[pack].rules.indices { packs[pack].rules[rule].examples = RuleExamples() }
+        }
+        let source = BuiltinPacksSource.render(packs)
+        let file = Self.packageRoot.appendingPathComponent("Sources/SladdCore/Rules/BuiltinPacks.swift")
+        if getenv("SLADD_WRITE_BUILTIN_PACKS") != nil {
+            try source.write(to: file, atomically: true, encoding: .utf8)
+            return
+        }
+        let onDisk = try String(contentsOf: file, encoding: .utf8)
+        #expect(onDisk == source, "Sources/SladdCore/Rules/BuiltinPacks.swift is stale: run scripts/embed-patterns.sh")
+    }
+
     @Test func builtInPacksWithoutExamplesHoldTheSameRules() throws {
         let full = try RuleSet.builtinPacks()
         let bare = try RuleSet.builtinPacks(examples: false)

@@ -18,7 +18,8 @@ public struct Rule: Sendable, Equatable {
     public var source: SourceLocation
 
     public init(id: String, label: String, description: String = "", detector: Detector, action: MaskAction,
-                enabled: Bool = true, examples: RuleExamples = RuleExamples(), source: SourceLocation = .unknown) {
+                enabled: Bool = true, examples: RuleExamples = RuleExamples(), options: DetectorOptions = DetectorOptions(),
+                source: SourceLocation = .unknown) {
         self.id = id
         self.label = label
         self.description = description
@@ -26,6 +27,7 @@ public struct Rule: Sendable, Equatable {
         self.action = action
         self.enabled = enabled
         self.examples = examples
+        self.options = options
         self.source = source
     }
 }
@@ -33,7 +35,7 @@ public struct Rule: Sendable, Equatable {
 /// Settings of built-in detectors (only `no.fnr` has any today).
 public struct DetectorOptions: Sendable, Equatable {
     public var acceptControlsFrom2032 = false
-    public init() {}
+    public init(acceptControlsFrom2032: Bool = false) { self.acceptControlsFrom2032 = acceptControlsFrom2032 }
 }
 
 /// The detectors written in Swift, where a checksum or a date decides and a regex could not.

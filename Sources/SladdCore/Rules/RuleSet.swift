@@ -23,11 +23,13 @@ public struct RuleSet: Sendable {
         self.pseudonymKey = pseudonymKey
     }
 
-    /// The packs built into sladd (a copy of `Patterns/`). Without `examples`, each rule's examples
-    /// are left out, which is all a run needs and spares parsing them at start-up.
+    /// The packs built into sladd (a copy of `Patterns/`). Without `examples`, which is all a run
+    /// needs, they come as Swift values generated from the same files (`BuiltinPacks`): no YAML to parse
+    /// at start-up. With them (`sladd patterns test`, the tests), the embedded YAML is parsed.
     public static func builtinPacks(examples: Bool = true) throws(ConfigurationError) -> [RulePack] {
+        guard examples else { return BuiltinPacks.all }
         var packs: [RulePack] = []
-        for (name, text) in examples ? BuiltinPatterns.files : BuiltinPatterns.withoutExamples {
+        for (name, text) in BuiltinPatterns.files {
             packs.append(try RulePack(yaml: text, file: "Patterns/\(name)"))
         }
         return packs
