@@ -49,13 +49,16 @@ struct RuleSelection: Equatable {
     var hmacKeyFile: String?
 
     /// Loads and combines the packs, applies the switches and overrides, and checks the result.
-    func ruleSet() throws -> RuleSet {
+    /// `compilingNext` leaves out compiling the regexes to check them: the caller builds a filter
+    /// right away, which compiles each of them anyway and reports the same errors (0.5 M of the 9.5 M
+    /// instructions of a start).
+    func ruleSet(compilingNext: Bool = false) throws -> RuleSet {
         var packs = noDefaultPatterns ? [] : try RuleSet.builtinPacks(examples: false)
         for path in patternPaths { packs += try RulePack.load(path: path) }
         var ruleSet = try RuleSet(packs: packs, pseudonymKey: try pseudonymKey())
         try ruleSet.select(enable: enable, disable: disable)
         try ruleSet.overrideActions(actions)
-        try ruleSet.validate()
+        if !compilingNext { try ruleSet.validate() }
         return ruleSet
     }
 

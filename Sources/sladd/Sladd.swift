@@ -69,7 +69,7 @@ struct Sladd: ParsableCommand {
     static func stream(_ settings: StreamSettings) throws {
         let serviceSettings = settings.service
         try serviceSettings.validate(summary: settings.summary)
-        let ruleSet = try settings.rules.ruleSet()
+        let ruleSet = try settings.rules.ruleSet(compilingNext: true)
         var configuration = StreamFilter.Configuration()
         configuration.maxLineBytes = settings.maxLineBytes
         configuration.format = settings.format
