@@ -130,8 +130,12 @@ struct FastPathTests {
         #expect(Set(manyBuckets.keys) == Set(many) && Set(manyBuckets.values) == Set(0..<8))
     }
 
-    @Test("The literal filter finds every literal a naive search finds", arguments: [1, 2, 3, 4, 5] as [UInt64])
-    func literalFilterMatchesNaiveSearch(seed: UInt64) {
+    /// Dense texts (the literals' own bytes) hit in nearly every step; sparse ones (long runs of
+    /// other bytes) run the filter's steady loop, which carries lookups from one step to the next.
+    @Test("The literal filter finds every literal a naive search finds", arguments: [
+        (1, false), (2, false), (3, false), (4, false), (5, false), (6, true), (7, true), (8, true),
+    ] as [(UInt64, Bool)])
+    func literalFilterMatchesNaiveSearch(seed: UInt64, sparse: Bool) {
         var random = SeededRandom(seed: seed)
         let alphabet = Array("abcAB_-:/ke")
         for _ in 0..<60 {
@@ -141,8 +145,10 @@ struct FastPathTests {
             }
             let set = LiteralSet(literals.enumerated().map { ($0.element, $0.offset) })
             let folded = literals.map { Array($0.lowercased().utf8) }
-            let text = Array(String((0..<Int.random(in: 0...300, using: &random)).map { _ in
-                (alphabet + Array("xyz 0")).randomElement(using: &random)!
+            let text = Array(String((0..<Int.random(in: 0...(sparse ? 1500 : 300), using: &random)).map { _ in
+                sparse && Int.random(in: 0..<40, using: &random) != 0
+                    ? Array("xyz 0").randomElement(using: &random)!
+                    : (alphabet + Array("xyz 0")).randomElement(using: &random)!
             }).utf8)
             let lowered = text.map(ByteClass.lowercased)
             var expected = Set<[Int]>()
