@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Two binaries on one input, run alternately so that the machine's drift hits both alike: the median
 # MB/s of each over N runs, whole process (start-up included), output to /dev/null. For comparing
-# a change against the build before it, or the dynamic build against the static one.
+# a change against the build before it, or the release build against the static one.
 #
 #   Benchmarks/ab.sh N INPUT BINARY_A BINARY_B [SLADD ARGS...]
 #   e.g. Benchmarks/ab.sh 7 Benchmarks/out/corpus-64-1.0.log .build/release/sladd .build-static/sladd

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Peak memory (RSS) of sladd on the inputs that stress it, for the dynamic release build and for the
-# static binary the container image ships (when built: scripts/build-static.sh).
+# Peak memory (RSS) of sladd on the inputs that stress it, for the release build (`swift build -c
+# release`: the Swift runtime linked in, glibc, PCRE2 and zlib shared) and for the fully static
+# binary the container image ships (when built: scripts/build-static.sh).
 #
 #   Benchmarks/memory.sh [MB]      MB: size of the 3% corpus streamed 1 GiB worth (default 64)
 #
-# RSS counts every page the process touched, its libraries' code included. The dynamic build maps
-# the Swift runtime and Foundation from /opt/swift, about 23 MiB before it reads a byte; the static
+# RSS counts every page the process touched, its libraries' code included. The release build maps
+# glibc, libstdc++ and the pages its relocations write, about 15 MiB before it reads a byte; the static
 # binary touches only what it runs. So each case prints the peak and, after it, how far above the
 # binary's own peak on an empty input it went: that part is what the input costs.
 set -euo pipefail
@@ -47,7 +48,7 @@ peak() {  # binary, shell command that writes the input to stdout, sladd argumen
 reps=$(( (1024 + mb - 1) / mb ))
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 printf '| %-38s |' "input"
-for binary in "${binaries[@]}"; do printf ' %-27s |' "$( [ "$binary" = "$bin" ] && echo dynamic || echo 'static (image)')"; done
+for binary in "${binaries[@]}"; do printf ' %-27s |' "$( [ "$binary" = "$bin" ] && echo release || echo 'static (image)')"; done
 printf '\n| --- |'
 for _ in "${binaries[@]}"; do printf ' ---: |'; done
 echo
