@@ -24,5 +24,9 @@ echo "wrote $out"
 
 # The values are written by the test that checks them, from the packs as sladd's own parser reads them.
 swift build --build-tests
-SLADD_WRITE_BUILTIN_PACKS=1 swift test --skip-build --filter 'RuleTests/builtInPacksSourceIsGeneratedFromThePacks' >/dev/null
+log=$(SLADD_WRITE_BUILTIN_PACKS=1 swift test --skip-build --filter 'RuleTests/builtInPacksSourceIsGeneratedFromThePacks' 2>&1) || {
+  echo "$log" >&2; exit 1
+}
+# A filter that matches nothing passes too: make sure the writing test ran.
+grep -q 'Test run with 1 test' <<<"$log" || { echo "$log" >&2; echo "error: the test that writes BuiltinPacks.swift did not run" >&2; exit 1; }
 echo "wrote Sources/SladdCore/Rules/BuiltinPacks.swift"
