@@ -70,11 +70,11 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            // On Linux the Swift runtime and Foundation linked in (Apple platforms have no static runtime):
-            // half the start-up (11.0 -> 6.2 ms, most of it
-            // the dynamic loader binding symbols across a dozen Swift libraries), 13% more MB/s on
-            // PII-heavy input (runtime calls without the PLT), and a binary that runs where no Swift
-            // toolchain is installed. The image's build (scripts/build-static.sh) goes further.
+            // On Linux the Swift runtime and Foundation linked in (Apple platforms have no static
+            // runtime): half the start-up (11.0 -> 6.2 ms, most of it the dynamic loader binding
+            // symbols across a dozen Swift libraries), 13% more MB/s on PII-heavy input (runtime calls
+            // without the PLT), and a binary that runs where no Swift toolchain is installed. The
+            // image's build (scripts/build-static.sh) goes further.
             swiftSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))],
             linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))]
         ),
