@@ -23,19 +23,21 @@ struct ServiceOptions: ParsableArguments {
         discussion: "Example: --stats-file /var/lib/node_exporter/textfile/sladd.prom", valueName: "path"))
     var statsFile: String?
 
+    // Defaults from `ServiceSettings`, so that a run without arguments, which never parses, starts
+    // from the same ones.
     @Option(help: ArgumentHelp("Seconds between writes of --stats-file.", valueName: "seconds"))
-    var statsInterval: Double = 5
+    var statsInterval: Double = ServiceSettings().statsInterval
 
     @Option(help: ArgumentHelp(
         "After SIGTERM or SIGINT, keep reading for at most this many seconds until the input ends.",
         discussion: "Set it a little below the pod's terminationGracePeriodSeconds. Example: --drain-timeout 25", valueName: "seconds"))
-    var drainTimeout: Double = 20
+    var drainTimeout: Double = ServiceSettings().drainTimeout
 
     @Option(name: .customLong("protocol"), help: ArgumentHelp(
         "What to write: lines (the masked lines) or mmexternal (rsyslog's message-modification replies).",
         discussion: #"Example, in rsyslog.conf: action(type="mmexternal" binary="/usr/local/bin/sladd --protocol mmexternal")"#,
         valueName: "protocol"))
-    var `protocol`: ReplyProtocol = .lines
+    var `protocol`: ReplyProtocol = ServiceSettings().protocol
 
     @Option(help: ArgumentHelp(
         "Read this file or FIFO instead of standard input (a sidecar cannot redirect its stdin).",

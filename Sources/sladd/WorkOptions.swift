@@ -18,7 +18,7 @@ struct WorkOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("Lines longer than this are masked in overlapping windows, never held whole (K and M suffixes).",
                                discussion: "Example: --max-line-bytes 4M", valueName: "bytes"))
-    var maxLineBytes: ByteCount = ByteCount(1 << 20)
+    var maxLineBytes: ByteCount = ByteCount(StreamSettings().maxLineBytes)  // the no-argument run's too
 
     func validate() throws {
         if let jobs, jobs < 0 { throw ValidationError("--jobs must be 0 (every core) or more") }
